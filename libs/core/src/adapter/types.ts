@@ -1,0 +1,200 @@
+import type { AgentRecord } from "../registry/types.js";
+
+/** The adapter contract version this core speaks. */
+export const ADAPTER_API_VERSION = 1;
+
+/** What an adapter can do; the server branches on these, never on method presence. */
+export interface ClientAdapterCapabilities {
+  /** Finds and reads transcripts (`findTranscript`, `readTranscript`). */
+  transcript: boolean;
+  /** Tells busy from idle (`liveness`). */
+  liveness: boolean;
+  /** Its client runs oxtail's hook program. */
+  hooks: boolean;
+}
+
+/** What an adapter needs on the machine, for `oxtail doctor` (checked without running it). */
+export interface AdapterRequirements {
+  /** Executables expected on PATH. */
+  binaries?: string[];
+  /** Environment variables it reads. */
+  env?: string[];
+  /** Client versions it was tested with, as a semver range. */
+  clientVersions?: string;
+}
+
+/** What a server instance knows about itself when it asks an adapter to detect its session. */
+export interface DetectionContext {
+  /** The server process's environment. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** MCP `initialize` clientInfo, when the client sent it. */
+  clientInfo: { name: string; version?: string } | null;
+  /** The server's pid and working directory. */
+  pid: number;
+  cwd: string;
+  /** When the server process started (ms since the epoch). */
+  startedAt: number;
+}
+
+/** What one detection strategy found. */
+export interface StrategyVerdict {
+  /** Strategy name, e.g. `clientInfo`, `env`, `ancestry`, `transcript-birth`, `hook-drop`. */
+  strategy: string;
+  /** True when it identified something. */
+  found: boolean;
+  /** Why it did or did not: shown by `get_my_session`. */
+  reason: string;
+}
+
+/** The session identity detection arrived at. Every field is optional. */
+export interface DetectedSession {
+  sessionId?: string | null;
+  transcriptPath?: string | null;
+  cwd?: string | null;
+  /** tmux pane id (e.g. `%3`) and socket, when known. */
+  tmuxPane?: string | null;
+  tmuxSocket?: string | null;
+  clientVersion?: string | null;
+}
+
+/** The outcome of an adapter's detection ladder. */
+export interface DetectionReport {
+  /** True when this server runs under the adapter's client. */
+  matched: boolean;
+  /** Each strategy that ran, in order, with its verdict. */
+  strategies: StrategyVerdict[];
+  /** What was found; absent when nothing was. */
+  session?: DetectedSession;
+}
+
+/** One clean turn of a conversation. */
+export interface Turn {
+  role: "user" | "assistant" | "system";
+  /** Plain text of the turn (thinking excluded). */
+  text: string;
+  /** ISO time, when the transcript has one. */
+  timestamp: string | null;
+  /** Tool calls made in this turn, summarised, with their results when seen. */
+  toolCalls: ToolCallSummary[];
+  /** True for a sub-agent's turn. */
+  sidechain?: boolean;
+}
+
+/** A tool call, summarised. */
+export interface ToolCallSummary {
+  name: string;
+  /** Short rendering of the arguments. */
+  summary: string;
+  /** Short rendering of the result, when it came back. */
+  result?: string | null;
+}
+
+/** Options for {@link ClientAdapter.readTranscript}. */
+export interface ReadTranscriptOptions {
+  /** How many turns, newest last. */
+  limit: number;
+  /** Include sub-agent (sidechain) turns. */
+  includeSidechains?: boolean;
+}
+
+/** The tail of a transcript. */
+export interface TranscriptTail {
+  /** The newest turns, oldest first. */
+  turns: Turn[];
+  /** True when older turns exist that were not returned. */
+  truncated: boolean;
+  /** Total turns in the file, when cheap to know; else null. */
+  totalTurns: number | null;
+}
+
+/** Whether an agent is in a turn. */
+export interface Liveness {
+  state: "busy" | "idle" | "unknown";
+  /** ISO time of the last activity seen. */
+  lastActivity: string | null;
+  /** How that was decided. */
+  reason: string;
+}
+
+/** One rung of a wake ladder: a strategy name and its options. */
+export interface WakeRung {
+  strategy: string;
+  options?: Record<string, unknown>;
+}
+
+/** How to wake an idle agent of this client: rungs tried in order, each verified. */
+export interface WakeProfile {
+  ladder: WakeRung[];
+}
+
+/**
+ * A client adapter: everything oxtail knows about one agent client. Made with
+ * `defineClientAdapter`, default-exported by its package.
+ */
+export interface ClientAdapter {
+  /** Short kebab-case name, stored as `client.type` (`claude`, `codex`). */
+  readonly name: string;
+  /** Human name (`Claude Code`). */
+  readonly displayName: string;
+  /** Contract version the adapter was written against. */
+  readonly apiVersion: number;
+  readonly capabilities: ClientAdapterCapabilities;
+  readonly requirements: AdapterRequirements;
+  /** Run the detection ladder: does this server run under the client, and which session? */
+  detect(context: DetectionContext): Promise<DetectionReport>;
+  /** The transcript file of a session, or null. Required with `capabilities.transcript`. */
+  findTranscript?(sessionId: string, hint: { cwd: string | null }): Promise<string | null>;
+  /** The newest turns of a transcript, reading only its tail. Required with `capabilities.transcript`. */
+  readTranscript?(path: string, options: ReadTranscriptOptions): Promise<TranscriptTail>;
+  /** Busy or idle. Required with `capabilities.liveness`. */
+  liveness?(agent: AgentRecord): Promise<Liveness>;
+  /** How to wake this client; absent when it cannot be woken. */
+  readonly wakeProfile?: WakeProfile;
+}
+
+/** The agent a wake is for, and its adapter. */
+export interface WakeTarget {
+  agent: AgentRecord;
+  adapter: ClientAdapter | null;
+  /** The rung's options from the adapter's wake profile. */
+  options: Record<string, unknown>;
+}
+
+/** Whether a strategy could wake a target now. */
+export interface WakeReadiness {
+  ready: boolean;
+  reason: string;
+}
+
+/** What a wake attempt did (reported by `ask_peer` and `wake_status`). */
+export interface WakeOutcome {
+  attempted: boolean;
+  strategy: string;
+  outcome: "submitted" | "unverified" | "skipped" | "failed";
+  /** Time from the attempt to the verified new turn, when verified. */
+  verifiedAfterMs: number | null;
+  reason: string;
+}
+
+/** Options for one wake. */
+export interface WakeOptions {
+  signal?: AbortSignal;
+}
+
+/** What a wake strategy can do. */
+export interface WakeStrategyCapabilities {
+  /** It can check that the wake started a turn. */
+  verify: boolean;
+}
+
+/** A way to make an idle agent start a turn. Made with `defineWakeStrategy`. */
+export interface WakeStrategy {
+  readonly name: string;
+  readonly apiVersion: number;
+  readonly capabilities: WakeStrategyCapabilities;
+  readonly requirements: AdapterRequirements;
+  /** Could this strategy wake the target now, and if not, why. */
+  readiness(target: WakeTarget): Promise<WakeReadiness>;
+  /** Try to wake the target. Never types message content: the wake text is oxtail's. */
+  wake(target: WakeTarget, options?: WakeOptions): Promise<WakeOutcome>;
+}

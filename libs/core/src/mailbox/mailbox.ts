@@ -1,0 +1,174 @@
+import { OxtailError } from "../errors.js";
+import { createMessageId, isMessageId } from "../ids.js";
+import { NULL_TRACER, type Tracer } from "../trace/trace.js";
+import {
+  type Claim,
+  MAX_BODY_BYTES,
+  type MailboxKey,
+  type MailboxStore,
+  type Message,
+  type Sender,
+} from "./types.js";
+
+/** What {@link Mailbox.send} needs. */
+export interface SendInput {
+  /** The sender's identity, as the recipient will see it. */
+  from: Sender;
+  /** The sender's own mailbox (to refuse messages to oneself). */
+  fromMailbox: MailboxKey;
+  /** The recipient's mailbox. */
+  to: MailboxKey;
+  /** The recipient's session id, when known. */
+  toSessionId: string | null;
+  /** UTF-8 text, at most {@link MAX_BODY_BYTES} bytes. Data only, never interpreted. */
+  body: string;
+  /** Id of the message this answers. */
+  replyTo?: string | null;
+}
+
+/** Options for {@link Mailbox.waitFor}. */
+export interface WaitOptions {
+  /** Give up after this long (resolves null). */
+  timeoutMs: number;
+  /** Abort the wait (resolves null; nothing is claimed). */
+  signal?: AbortSignal;
+}
+
+/** Messaging on top of a {@link MailboxStore}: validation, ids, waiting. */
+export interface Mailbox {
+  /** Validate and queue a message; returns it as stored. */
+  send(input: SendInput): Promise<Message>;
+  /** Claim every waiting message, oldest first; `ack()` once delivered. */
+  drain(key: MailboxKey): Promise<Claim>;
+  /** Claim the oldest message `predicate` accepts, leaving every other one untouched. */
+  take(key: MailboxKey, predicate: (message: Message) => boolean): Promise<Claim | null>;
+  /** The waiting messages, without claiming them. */
+  peek(key: MailboxKey): Promise<Message[]>;
+  /** True when anything waits. */
+  hasPending(key: MailboxKey): Promise<boolean>;
+  /**
+   * Wait until a message `predicate` accepts arrives and claim it. Learns of new mail
+   * from the store's change notification, not a fixed poll. Resolves null on timeout or
+   * abort; nothing is consumed then.
+   */
+  waitFor(
+    key: MailboxKey,
+    predicate: (message: Message) => boolean,
+    options: WaitOptions,
+  ): Promise<Claim | null>;
+  /** Move waiting mail from one mailbox into another (instance → session on claim). */
+  merge(from: MailboxKey, to: MailboxKey): Promise<number>;
+  /** Be told when a mailbox may have changed. */
+  watch(key: MailboxKey, listener: () => void): () => void;
+}
+
+/** Options for {@link createMailbox}. */
+export interface MailboxOptions {
+  store: MailboxStore;
+  tracer?: Tracer;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** Build a {@link Mailbox} over a store. */
+export function createMailbox(options: MailboxOptions): Mailbox {
+  const { store } = options;
+  const tracer = options.tracer ?? NULL_TRACER;
+  const now = options.now ?? Date.now;
+
+  return {
+    async send(input) {
+      if (input.to === input.fromMailbox) {
+        throw new OxtailError(
+          "no-self-message",
+          "That target is you. Send to a peer's tmux name or session id.",
+        );
+      }
+      if (typeof input.body !== "string" || input.body.length === 0) {
+        throw new OxtailError("invalid-input", "The message body is empty.");
+      }
+      const bytes = Buffer.byteLength(input.body, "utf8");
+      if (bytes > MAX_BODY_BYTES) {
+        throw new OxtailError(
+          "body-too-large",
+          `The body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}. Shorten it, or send a path to a file instead.`,
+          { data: { bytes, limit: MAX_BODY_BYTES } },
+        );
+      }
+      const replyTo = input.replyTo ?? null;
+      if (replyTo !== null && !isMessageId(replyTo)) {
+        throw new OxtailError(
+          "invalid-input",
+          `reply_to ${JSON.stringify(String(replyTo).slice(0, 60))} is not a message id.`,
+        );
+      }
+      const ms = now();
+      const message: Message = {
+        v: 1,
+        id: createMessageId(ms),
+        from: input.from,
+        to: { mailbox: input.to, session_id: input.toSessionId },
+        body: input.body,
+        reply_to: replyTo,
+        created_at: new Date(ms).toISOString(),
+      };
+      await store.append(input.to, message);
+      tracer.trace({ kind: "mailbox.sent", id: message.id, to: input.to, bytes });
+      return message;
+    },
+
+    drain: (key) => store.claimAll(key),
+    take: (key, predicate) => store.claimFirst(key, predicate),
+    peek: (key) => store.peek(key),
+    hasPending: (key) => store.hasPending(key),
+    merge: (from, to) => store.merge(from, to),
+    watch: (key, listener) => store.watch(key, listener),
+
+    waitFor(key, predicate, { timeoutMs, signal }) {
+      return new Promise<Claim | null>((resolve, reject) => {
+        if (signal?.aborted) return resolve(null);
+        let done = false;
+        let running = false;
+        let again = false;
+        const finish = (value: Claim | null, error?: unknown): void => {
+          if (done) {
+            // A claim that raced a timeout or abort is put back untouched.
+            if (value) void value.release();
+            return;
+          }
+          done = true;
+          unwatch();
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          if (error) reject(error);
+          else resolve(value);
+        };
+        const check = async (): Promise<void> => {
+          if (running) {
+            again = true;
+            return;
+          }
+          running = true;
+          try {
+            do {
+              again = false;
+              if (done) return;
+              const claim = await store.claimFirst(key, predicate);
+              if (claim) return finish(claim);
+            } while (again);
+          } catch (error) {
+            finish(null, error);
+          } finally {
+            running = false;
+          }
+        };
+        const onAbort = (): void => finish(null);
+        // Subscribe before the first look, so a message landing in between is not missed.
+        const unwatch = store.watch(key, () => void check());
+        const timer = setTimeout(() => finish(null), Math.max(0, timeoutMs));
+        signal?.addEventListener("abort", onAbort, { once: true });
+        void check();
+      });
+    },
+  };
+}

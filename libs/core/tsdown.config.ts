@@ -1,0 +1,7 @@
+import { defineConfig } from "tsdown";
+import { baseConfig } from "../../tsdown.config.base.ts";
+
+export default defineConfig({
+  ...baseConfig,
+  entry: { index: "src/index.ts", testing: "src/testing/index.ts" },
+});
