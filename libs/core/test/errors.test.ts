@@ -3,7 +3,10 @@ import { ERROR_CODES, isOxtailError, OxtailError } from "../src/errors.ts";
 
 describe("OxtailError", () => {
   it("carries a code, data, an origin-prefixed message and the bare detail", () => {
-    const error = new OxtailError("not-found", "No agent named x.", { origin: "core", data: { target: "x" } });
+    const error = new OxtailError("not-found", "No agent named x.", {
+      origin: "core",
+      data: { target: "x" },
+    });
     expect(error.code).toBe("not-found");
     expect(error.data).toEqual({ target: "x" });
     expect(error.message).toBe("[oxtail] [core] No agent named x.");

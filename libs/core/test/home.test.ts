@@ -25,10 +25,14 @@ describe("data directory", () => {
     const target = path.join(base, "elsewhere");
     fs.mkdirSync(target, { mode: 0o755 });
     fs.symlinkSync(target, path.join(base, "link"));
-    expect(() => ensurePrivateDir(path.join(base, "link"))).toThrowError(expect.objectContaining({ code: "unsafe-path" }));
+    expect(() => ensurePrivateDir(path.join(base, "link"))).toThrowError(
+      expect.objectContaining({ code: "unsafe-path" }),
+    );
     expect(modeOf(target)).toBe(0o755);
     fs.writeFileSync(path.join(base, "file"), "x");
-    expect(() => ensurePrivateDir(path.join(base, "file"))).toThrowError(expect.objectContaining({ code: "unsafe-path" }));
+    expect(() => ensurePrivateDir(path.join(base, "file"))).toThrowError(
+      expect.objectContaining({ code: "unsafe-path" }),
+    );
   });
 
   it("writes files atomically with mode 0600 and leaves no temp file", () => {
@@ -46,7 +50,9 @@ describe("data directory", () => {
     expect(readPrivateFile(path.join(dir, "none"))).toBeNull();
     fs.writeFileSync(path.join(dir, "secret"), "s3cret", { mode: 0o600 });
     fs.symlinkSync(path.join(dir, "secret"), path.join(dir, "link"));
-    expect(() => readPrivateFile(path.join(dir, "link"))).toThrowError(expect.objectContaining({ code: "unsafe-path" }));
+    expect(() => readPrivateFile(path.join(dir, "link"))).toThrowError(
+      expect.objectContaining({ code: "unsafe-path" }),
+    );
   });
 
   it.runIf(CAN_CHOWN)("refuses a file owned by another user", () => {

@@ -4,7 +4,9 @@ import { createMessageId, isMessageId, isSessionId, messageIdTime, parseSessionI
 
 describe("session ids", () => {
   it("accepts UUIDs of any version and lower-cases them", () => {
-    expect(parseSessionId("3F2504E0-4F89-11D3-9A0C-0305E82C3301")).toBe("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+    expect(parseSessionId("3F2504E0-4F89-11D3-9A0C-0305E82C3301")).toBe(
+      "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    );
     expect(isSessionId("019a7c3e-8f1d-7b2a-9c4e-123456789abc")).toBe(true);
   });
 

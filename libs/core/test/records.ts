@@ -3,7 +3,9 @@ import type { AgentRecord } from "../src/registry/types.ts";
 let counter = 1000;
 
 /** A registry record for tests; `pid` defaults to this process (alive). */
-export function makeRecord(overrides: Partial<AgentRecord> & { client?: Partial<AgentRecord["client"]> } = {}): AgentRecord {
+export function makeRecord(
+  overrides: Partial<Omit<AgentRecord, "client">> & { client?: Partial<AgentRecord["client"]> } = {},
+): AgentRecord {
   const now = new Date().toISOString();
   const pid = overrides.pid ?? process.pid;
   const { client, ...rest } = overrides;

@@ -85,8 +85,18 @@ describe("registry", () => {
     fs.writeFileSync(path.join(dir, "notes.txt"), "hello");
     const scan = await registry.scan();
     expect(scan.agents).toEqual([good]);
-    expect(scan.skipped.map((s) => s.name).sort()).toEqual(["1-1.json", "1-2.json", "1-3.json", "1-4.json", "notes.txt"]);
-    const traced = fs.readFileSync(traceFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(scan.skipped.map((s) => s.name).sort()).toEqual([
+      "1-1.json",
+      "1-2.json",
+      "1-3.json",
+      "1-4.json",
+      "notes.txt",
+    ]);
+    const traced = fs
+      .readFileSync(traceFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(traced.filter((t) => t.kind === "registry.ignored")).toHaveLength(5);
     // Nothing skipped was deleted or followed.
     expect(fs.existsSync(path.join(dir, "1-1.json"))).toBe(true);
@@ -128,10 +138,11 @@ describe("finding an agent", () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ code: "ambiguous-target" });
-      expect((error as { data: { candidates: { session_id: string }[] } }).data.candidates.map((c) => c.session_id)).toEqual([
-        A,
-        B,
-      ]);
+      expect(
+        (error as { data: { candidates: { session_id: string }[] } }).data.candidates.map(
+          (c) => c.session_id,
+        ),
+      ).toEqual([A, B]);
     }
   });
 
@@ -154,12 +165,18 @@ describe("state card", () => {
     expect(card).toEqual({ v: 1, purpose: "refactoring the parser", set_at: "2026-01-01T00:00:00.000Z" });
   });
 
-  it.each([["", "empty"], ["   ", "empty"], ["line\nbreak", "control"], ["esc \u001b[31m red", "control"], ["bidi \u202e", "control"], ["x".repeat(201), "200"]])(
-    "refuses %j",
-    (purpose, why) => {
-      expect(() => createStateCard(purpose)).toThrowError(expect.objectContaining({ code: "invalid-state", message: expect.stringContaining(why) }));
-    },
-  );
+  it.each([
+    ["", "empty"],
+    ["   ", "empty"],
+    ["line\nbreak", "control"],
+    ["esc \u001b[31m red", "control"],
+    ["bidi \u202e", "control"],
+    ["x".repeat(201), "200"],
+  ])("refuses %j", (purpose, why) => {
+    expect(() => createStateCard(purpose)).toThrowError(
+      expect.objectContaining({ code: "invalid-state", message: expect.stringContaining(why) }),
+    );
+  });
 
   it("counts characters, not UTF-16 units (200 emoji fit)", () => {
     expect(createStateCard("🦊".repeat(200)).purpose).toHaveLength(400);

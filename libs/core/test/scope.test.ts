@@ -32,7 +32,10 @@ describe("scope", () => {
       root: path.join(base, "repo"),
       inferred: true,
     });
-    expect(resolveProjectScope(path.join(base, "repo/src"), "/")).toEqual({ root: path.join(base, "repo/src"), inferred: false });
+    expect(resolveProjectScope(path.join(base, "repo/src"), "/")).toEqual({
+      root: path.join(base, "repo/src"),
+      inferred: false,
+    });
   });
 
   it("a worktree's .git file counts; without any .git the cwd is the root", () => {
@@ -50,7 +53,9 @@ describe("scope", () => {
 
   it("out-of-scope names the root and the target's folder", () => {
     const scope = { root: "/a/fo", inferred: false };
-    expect(() => assertInScope(scope, "/a/foo", "Peer x")).toThrowError(expect.objectContaining({ code: "out-of-scope" }));
+    expect(() => assertInScope(scope, "/a/foo", "Peer x")).toThrowError(
+      expect.objectContaining({ code: "out-of-scope" }),
+    );
     expect(() => assertInScope(scope, "/a/fo/sub", "Peer x")).not.toThrow();
   });
 });

@@ -306,8 +306,8 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
       }
       const timer = setInterval(notify, pollMs);
       timer.unref();
-      let set = listeners.get(key);
-      if (!set) listeners.set(key, (set = new Set()));
+      const set = listeners.get(key) ?? new Set<MailboxListener>();
+      listeners.set(key, set);
       set.add(notify);
       return () => {
         closed = true;
