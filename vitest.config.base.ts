@@ -10,6 +10,7 @@ export const baseTestConfig: ViteUserConfig = {
   test: {
     include: ["test/**/*.test.ts"],
     restoreMocks: true,
+    passWithNoTests: true,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -3,7 +3,7 @@ import { PlainSummaryReporter } from "./tools/test-summary-reporter.ts";
 
 export default defineConfig({
   test: {
-    projects: ["libs/*", "apps/*", "tools/*"],
+    projects: ["libs/*/vitest.config.ts", "apps/*/vitest.config.ts", "tools/*/vitest.config.ts"],
     reporters: ["default", new PlainSummaryReporter()],
   },
 });

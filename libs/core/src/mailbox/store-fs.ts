@@ -18,6 +18,8 @@ import {
 /** How often a watcher re-checks when no file-system event came (the safety net). */
 export const MAILBOX_POLL_MS = 1000;
 
+/** How often watchers look again while another live process holds a claim in the mailbox. */
+export const CLAIM_RECHECK_MS = 200;
 /** How soon watchers are poked again when a scan deferred messages of its own millisecond. */
 const DEFER_RETRY_MS = 2;
 
@@ -122,7 +124,7 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
         else deferred = true;
       }
       if (!deferred || attempt > 0) {
-        if (deferred) pokeLater(key);
+        if (deferred) pokeLater(key, DEFER_RETRY_MS);
         return ids.sort();
       }
       // Something landed this very millisecond: look again once the clock has moved on.
@@ -131,32 +133,41 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
   }
 
   const listeners = new Map<MailboxKey, Set<MailboxListener>>();
-  function pokeLater(key: MailboxKey): void {
-    const set = listeners.get(key);
-    if (!set || set.size === 0) return;
+  const pokes = new Set<MailboxKey>();
+  /** Call this process's watchers of `key` again after `delay` ms (at most one pending per mailbox). */
+  function pokeLater(key: MailboxKey, delay: number): void {
+    if (pokes.has(key) || !listeners.get(key)?.size) return;
+    pokes.add(key);
     setTimeout(() => {
-      for (const listener of set) listener();
-    }, DEFER_RETRY_MS).unref();
+      pokes.delete(key);
+      for (const listener of listeners.get(key) ?? []) listener();
+    }, delay).unref();
   }
 
-  /** Return claims of dead readers to `new/`, and drop temp files of dead writers. */
-  function recover(d: Dirs): void {
+  /**
+   * Return claims of dead readers to `new/`, and drop temp files of dead writers. While
+   * another live process holds a claim, watchers look again every {@link CLAIM_RECHECK_MS},
+   * so its death is noticed well within a second.
+   */
+  function recover(d: Dirs, key: MailboxKey): void {
     const self = selfProcess().token;
+    let foreignClaims = false;
     for (const name of list(d.cur)) {
       const match = CLAIMED_NAME_RE.exec(name);
-      if (!match?.[1] || !match[2] || match[2] === self || isProcessTokenAlive(match[2])) continue;
+      if (!match?.[1] || !match[2] || match[2] === self) continue;
+      if (isProcessTokenAlive(match[2])) {
+        foreignClaims = true;
+        continue;
+      }
       renameQuiet(path.join(d.cur, name), path.join(d.new, `${match[1]}.json`));
-      tracer.trace({
-        kind: "mailbox.recovered",
-        mailbox: path.basename(d.root),
-        id: match[1],
-        claimer: match[2],
-      });
+      tracer.trace({ kind: "mailbox.recovered", mailbox: key, id: match[1], claimer: match[2] });
     }
+    if (foreignClaims) pokeLater(key, CLAIM_RECHECK_MS);
     for (const name of list(d.tmp)) {
       const match = TMP_NAME_RE.exec(name);
-      if (match?.[1] && match[1] !== self && !isProcessTokenAlive(match[1]))
+      if (match?.[1] && match[1] !== self && !isProcessTokenAlive(match[1])) {
         fs.rmSync(path.join(d.tmp, name), { force: true });
+      }
     }
   }
 
@@ -231,13 +242,13 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
 
     async hasPending(key) {
       const d = dirs(key, false);
-      recover(d);
+      recover(d, key);
       return list(d.new).some((name) => NEW_NAME_RE.test(name));
     },
 
     async peek(key) {
       const d = dirs(key, false);
-      recover(d);
+      recover(d, key);
       const out: Message[] = [];
       for (const id of await pendingIds(d, key)) {
         const message = readMessage(d, path.join(d.new, `${id}.json`), id);
@@ -248,7 +259,7 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
 
     async claimAll(key) {
       const d = dirs(key, false);
-      recover(d);
+      recover(d, key);
       const entries: { file: string; message: Message }[] = [];
       for (const id of await pendingIds(d, key)) {
         const file = claimOne(d, id);
@@ -261,7 +272,7 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
 
     async claimFirst(key, predicate) {
       const d = dirs(key, false);
-      recover(d);
+      recover(d, key);
       for (const id of await pendingIds(d, key)) {
         const message = readMessage(d, path.join(d.new, `${id}.json`), id);
         if (!message || !predicate(message)) continue;
@@ -274,7 +285,7 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
     async merge(from, to) {
       if (from === to) return 0;
       const src = dirs(from, false);
-      recover(src);
+      recover(src, from);
       const ids = await pendingIds(src, from);
       if (ids.length === 0) return 0;
       const dst = dirs(to, true);

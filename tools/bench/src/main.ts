@@ -1,0 +1,53 @@
+// npm run bench -- <name…> [--json] [--write] [--quick]
+// Runs the named benchmarks (all when none is named), prints a table (or one JSON object per
+// metric with --json), and with --write updates that bench's section of docs/benchmarks.md.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { Metric } from "./metrics.ts";
+import { formatTable, writeSection } from "./report.ts";
+
+const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
+  mailbox: async (quick) => {
+    const { runMailboxBench, DEFAULTS } = await import("./mailbox.ts");
+    return runMailboxBench(
+      quick ? { senders: 4, perSender: 200, wakeSamples: 20, pollSamples: 5 } : DEFAULTS,
+    );
+  },
+};
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    json: { type: "boolean" },
+    write: { type: "boolean" },
+    quick: { type: "boolean" },
+    help: { type: "boolean" },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(
+    `usage: npm run bench -- [${Object.keys(BENCHES).join("|")}…] [--json] [--write] [--quick]\n`,
+  );
+  process.exit(0);
+}
+const names = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(`Unknown bench ${unknown.join(", ")}. Known: ${Object.keys(BENCHES).join(", ")}.\n`);
+  process.exit(2);
+}
+
+const docPath = path.resolve(import.meta.dirname, "../../../docs/benchmarks.md");
+for (const name of names) {
+  const run = BENCHES[name] as (quick: boolean) => Promise<Metric[]>;
+  const metrics = await run(Boolean(values.quick));
+  if (values.json) {
+    for (const m of metrics) process.stdout.write(`${JSON.stringify(m)}\n`);
+  } else {
+    process.stdout.write(`\n${name}\n${formatTable(metrics)}\n`);
+  }
+  if (values.write) {
+    writeSection(docPath, name, metrics, `npm run bench -- ${name}${values.quick ? " --quick" : ""}`);
+  }
+}

@@ -1,0 +1,35 @@
+/** One measured figure, in the SPEC §8 `--json` form. */
+export interface Metric {
+  bench: string;
+  metric: string;
+  unit: "ms" | "MB" | "msg/s" | "count";
+  value: number;
+  baseline: number | null;
+  baseline_label: string;
+  target: number | null;
+}
+
+/** The p-th percentile (0–100) of `values`, nearest-rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] as number;
+}
+
+/** Round to a sensible number of digits for reporting. */
+export function round(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+/** High-resolution wall-clock time in ms, comparable across processes on one machine. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** True when the metric meets its target (lower is better, except throughput). */
+export function meetsTarget(m: Metric): boolean | null {
+  if (m.target === null) return null;
+  return m.unit === "msg/s" ? m.value >= m.target : m.value <= m.target;
+}
