@@ -1,0 +1,202 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type ScriptedEndpoint, startScriptedEndpoint } from "./endpoint.ts";
+import {
+  DUMMY_ANTHROPIC_KEY,
+  DUMMY_OPENAI_KEY,
+  type McpServerConfig,
+  prepareClaudeHome,
+  prepareCodexHome,
+} from "./homes.ts";
+import { type ClientKind, ensureClient } from "./install.ts";
+import { processesWithEnv, terminate } from "./processes.ts";
+import type { Script } from "./script.ts";
+import { PrivateTmux } from "./tmux.ts";
+import { countCompletedTurns, findTranscript, readClaudeStatus } from "./transcripts.ts";
+
+/** Options for {@link Agent.start}. */
+export interface AgentOptions {
+  kind: ClientKind;
+  /** The project folder the client runs in. */
+  projectDir: string;
+  /** What the scripted model does. */
+  script: Script;
+  /** MCP servers in the client's config. */
+  mcpServers?: Record<string, McpServerConfig>;
+  /** The private tmux server to run in (one is made when absent). */
+  tmux?: PrivateTmux;
+  /** tmux session name (default: the kind). */
+  name?: string;
+  /** Codex: run with its shared app-server daemon (default: `--no-daemon`, self-contained). */
+  daemon?: boolean;
+  /** Extra environment for the client. */
+  env?: Record<string, string>;
+  /** Pane size (default 200 × 50). */
+  size?: { width: number; height: number };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Poll `check` every 100 ms until it returns a value, or fail after `timeoutMs` with `what`. */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => T | null | undefined | false,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline)
+      throw new Error(`[agents] timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * A real Claude Code or Codex TUI in a private tmux server, with a throwaway HOME and a
+ * scripted model on loopback.
+ */
+export class Agent {
+  private ownsTmux: boolean;
+  private stopped = false;
+
+  private constructor(
+    readonly kind: ClientKind,
+    readonly home: string,
+    readonly projectDir: string,
+    readonly tmux: PrivateTmux,
+    readonly session: string,
+    readonly endpoint: ScriptedEndpoint,
+    ownsTmux: boolean,
+  ) {
+    this.ownsTmux = ownsTmux;
+  }
+
+  /** Install (if needed), configure and start the client; resolves when it sits idle at its prompt. */
+  static async start(options: AgentOptions): Promise<Agent> {
+    const bin = ensureClient(options.kind);
+    const projectDir = fs.realpathSync(options.projectDir);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), `oxtail-agent-${options.kind}-`));
+    const format = options.kind === "claude" ? "anthropic" : "openai";
+    const endpoint = await startScriptedEndpoint(format, options.script);
+    const mcp = options.mcpServers ?? {};
+    const env: Record<string, string> = {
+      HOME: home,
+      PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      TERM: "xterm-256color",
+      LANG: "C.UTF-8",
+      ...options.env,
+    };
+    const args: string[] = [];
+    if (options.kind === "claude") {
+      prepareClaudeHome(home, projectDir, mcp);
+      Object.assign(env, {
+        ANTHROPIC_API_KEY: DUMMY_ANTHROPIC_KEY,
+        ANTHROPIC_BASE_URL: endpoint.baseUrl,
+        IS_SANDBOX: "1",
+        DISABLE_AUTOUPDATER: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_ERROR_REPORTING: "1",
+        CLAUDE_CODE_MAX_RETRIES: "1",
+      });
+      args.push("--dangerously-skip-permissions");
+    } else {
+      prepareCodexHome(home, projectDir, endpoint.baseUrl, mcp);
+      env.OPENAI_API_KEY = DUMMY_OPENAI_KEY;
+      if (!options.daemon) args.push("--no-daemon");
+    }
+    // A launcher with a clean environment; tmux's own TMUX/TMUX_PANE are kept, as a user's shell would.
+    const launcher = path.join(home, "launch.sh");
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    fs.writeFileSync(
+      launcher,
+      `#!/bin/sh\nexec env -i TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" ${assignments.join(" ")} ${shellQuote(bin)} ${args.map(shellQuote).join(" ")}\n`,
+      { mode: 0o700 },
+    );
+    const tmux = options.tmux ?? new PrivateTmux();
+    const session = options.name ?? options.kind;
+    tmux.newSession(session, projectDir, `sh ${shellQuote(launcher)}`, options.size);
+    const agent = new Agent(options.kind, home, projectDir, tmux, session, endpoint, !options.tmux);
+    try {
+      await agent.waitReady();
+    } catch (error) {
+      await agent.stop();
+      throw error;
+    }
+    return agent;
+  }
+
+  /** The screen of the agent's pane. */
+  screen(): string {
+    return this.tmux.capture(this.session);
+  }
+
+  /** The client's transcript (Claude) or rollout (Codex), once it exists. */
+  transcriptPath(): string | null {
+    return findTranscript(this.kind, this.home);
+  }
+
+  /** Turns the client has finished, counted in its transcript. */
+  completedTurns(): number {
+    const file = this.transcriptPath();
+    return file ? countCompletedTurns(this.kind, file) : 0;
+  }
+
+  /**
+   * Wait until the client sits idle at its prompt. Claude: its session file says idle and
+   * the prompt is drawn. Codex: before its first turn nothing on disk tells (the rollout is
+   * written lazily), so its footer is the sign; after that, the rollout's task events.
+   */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    if (this.kind === "claude") {
+      await until(
+        "Claude Code to be idle at its prompt",
+        timeoutMs,
+        () => readClaudeStatus(this.home) === "idle" && this.screen().includes("❯"),
+      );
+    } else {
+      await until("Codex to draw its composer footer", timeoutMs, () => this.screen().includes("for agents"));
+    }
+  }
+
+  /** Submit a prompt (bracketed paste, then Enter) and wait until the turn has finished. */
+  async prompt(text: string, timeoutMs = 120_000): Promise<void> {
+    const before = this.completedTurns();
+    this.tmux.submit(this.session, text);
+    await until(
+      `${this.kind} to finish the turn started by ${JSON.stringify(text.slice(0, 40))}`,
+      timeoutMs,
+      () => this.completedTurns() > before,
+    );
+    if (this.kind === "claude")
+      await until("Claude Code to return to idle", timeoutMs, () => readClaudeStatus(this.home) === "idle");
+  }
+
+  /** Every process this agent started (found by its unique HOME). */
+  processes(): number[] {
+    return processesWithEnv(`HOME=${this.home}`);
+  }
+
+  /** Stop the client, every process it started, its tmux session and endpoint. Idempotent. */
+  async stop(options: { keepHome?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      this.tmux.run(["kill-session", "-t", this.session]);
+    } catch {
+      // already gone
+    }
+    await terminate(this.processes());
+    if (this.ownsTmux) this.tmux.kill();
+    await this.endpoint.close();
+    if (!options.keepHome) fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+/** Quote a string for a POSIX shell. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}

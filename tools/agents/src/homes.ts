@@ -1,0 +1,116 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/** An MCP server entry for a client's config. */
+export interface McpServerConfig {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Codex only: names of variables to forward from the client's environment. */
+  envVars?: string[];
+}
+
+/** The dummy API keys: nothing leaves the machine, the endpoint ignores them. */
+export const DUMMY_ANTHROPIC_KEY = "sk-ant-api03-oxtail-harness-dummy-key-0000000000000000000000AA";
+export const DUMMY_OPENAI_KEY = "sk-oxtail-harness-dummy-0000000000000000";
+
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * A throwaway HOME for Claude Code with the first-run dialogs answered: onboarding done
+ * (it otherwise exits after a connectivity check), the dummy key approved, the project
+ * trusted, bypass-permissions accepted, and the MCP servers at user scope.
+ */
+export function prepareClaudeHome(
+  home: string,
+  projectDir: string,
+  mcpServers: Record<string, McpServerConfig>,
+): void {
+  writeJson(path.join(home, ".claude.json"), {
+    hasCompletedOnboarding: true,
+    lastOnboardingVersion: "2.1.197",
+    theme: "dark",
+    autoUpdates: false,
+    bypassPermissionsModeAccepted: true,
+    fullscreenUpsellSeenCount: 3,
+    customApiKeyResponses: { approved: [DUMMY_ANTHROPIC_KEY.slice(-20)], rejected: [] },
+    projects: {
+      [projectDir]: {
+        hasTrustDialogAccepted: true,
+        hasCompletedProjectOnboarding: true,
+        allowedTools: [],
+        projectOnboardingSeenCount: 1,
+      },
+    },
+    mcpServers: Object.fromEntries(
+      Object.entries(mcpServers).map(([name, s]) => [
+        name,
+        { type: "stdio", command: s.command, args: s.args, env: s.env ?? {} },
+      ]),
+    ),
+  });
+  writeJson(path.join(home, ".claude", "settings.json"), {
+    env: { DISABLE_AUTOUPDATER: "1" },
+    skipDangerousModePermissionPrompt: true,
+  });
+}
+
+const tomlString = (value: string): string => JSON.stringify(value);
+const tomlArray = (values: readonly string[]): string => `[${values.map(tomlString).join(", ")}]`;
+
+/**
+ * A throwaway HOME for Codex: API-key auth (what `codex login --with-api-key` writes),
+ * a model provider pointing at the scripted endpoint, approvals off, the project trusted,
+ * and the MCP servers.
+ */
+export function prepareCodexHome(
+  home: string,
+  projectDir: string,
+  baseUrl: string,
+  mcpServers: Record<string, McpServerConfig>,
+): void {
+  writeJson(path.join(home, ".codex", "auth.json"), {
+    auth_mode: "apikey",
+    OPENAI_API_KEY: DUMMY_OPENAI_KEY,
+  });
+  const lines = [
+    'model = "scripted-model"',
+    'model_provider = "scripted"',
+    'approval_policy = "never"',
+    'sandbox_mode = "danger-full-access"',
+    "check_for_update_on_startup = false",
+    "",
+    "[model_providers.scripted]",
+    'name = "scripted"',
+    `base_url = ${tomlString(baseUrl)}`,
+    'wire_api = "responses"',
+    'env_key = "OPENAI_API_KEY"',
+    "",
+    "[tui]",
+    "screen_reader_detection_done = true",
+    "",
+    `[projects.${tomlString(projectDir)}]`,
+    'trust_level = "trusted"',
+  ];
+  for (const [name, s] of Object.entries(mcpServers)) {
+    lines.push(
+      "",
+      `[mcp_servers.${name}]`,
+      `command = ${tomlString(s.command)}`,
+      `args = ${tomlArray(s.args)}`,
+    );
+    if (s.envVars?.length) lines.push(`env_vars = ${tomlArray(s.envVars)}`);
+    lines.push("startup_timeout_sec = 30", "tool_timeout_sec = 120");
+    if (s.env && Object.keys(s.env).length > 0) {
+      lines.push(
+        `[mcp_servers.${name}.env]`,
+        ...Object.entries(s.env).map(([k, v]) => `${k} = ${tomlString(v)}`),
+      );
+    }
+  }
+  fs.mkdirSync(path.join(home, ".codex"), { recursive: true });
+  fs.writeFileSync(path.join(home, ".codex", "config.toml"), `${lines.join("\n")}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,97 @@
+// npm run agents -- <command>
+//   demo      one real Claude Code and one real Codex in the same project, each driven by a scripted
+//             model; prints both screens side by side. (It grows into an oxtail ask_peer round trip as
+//             the server and wake land.)
+//   install   install the pinned clients into the cache and print where they are.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Agent } from "./agent.ts";
+import { CLIENT_PACKAGES, ensureClient } from "./install.ts";
+import { PrivateTmux } from "./tmux.ts";
+
+const command = process.argv[2] ?? "demo";
+const ECHO_SERVER = path.join(import.meta.dirname, "..", "fixtures", "echo-mcp.mjs");
+
+function sideBySide(left: string, right: string, width: number): string {
+  const trim = (s: string) => s.replace(/\s+$/, "").split("\n");
+  const a = trim(left);
+  const b = trim(right);
+  const rows = Math.max(a.length, b.length);
+  const out: string[] = [];
+  for (let i = 0; i < rows; i++)
+    out.push(`${(a[i] ?? "").slice(0, width).padEnd(width)} │ ${(b[i] ?? "").slice(0, width)}`);
+  return out.join("\n");
+}
+
+async function demo(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-agents-demo-"));
+  fs.mkdirSync(path.join(dir, ".git"));
+  const log = path.join(dir, "echo.log");
+  const tmux = new PrivateTmux("oxtail-demo");
+  const size = { width: 90, height: 30 };
+  const echo = { echo: { command: process.execPath, args: [ECHO_SERVER], env: { ECHO_MCP_LOG: log } } };
+  console.log(`▶ project ${dir}, private tmux socket -L ${tmux.socket}`);
+  const agents: Agent[] = [];
+  try {
+    console.log("▶ starting a real Claude Code and a real Codex (scripted models on loopback)…");
+    const [claude, codex] = await Promise.all([
+      Agent.start({
+        kind: "claude",
+        projectDir: dir,
+        tmux,
+        size,
+        mcpServers: echo,
+        script: [
+          [
+            { tool: "echo", server: "echo", args: { text: "hello from Claude Code" } },
+            { sayLastToolResult: true, prefix: "Claude heard: " },
+          ],
+        ],
+      }),
+      Agent.start({
+        kind: "codex",
+        projectDir: dir,
+        tmux,
+        size,
+        mcpServers: echo,
+        script: [
+          [{ tool: "echo", server: "echo", args: { text: "hello from Codex" } }, { say: "Codex is done." }],
+        ],
+      }),
+    ]);
+    agents.push(claude, codex);
+    console.log("▶ both are idle at their prompts; submitting one prompt to each…");
+    await Promise.all([
+      claude.prompt("Say hello through the echo tool."),
+      codex.prompt("Say hello through the echo tool."),
+    ]);
+    const calls = fs
+      .readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).text);
+    console.log(
+      `▶ the echo MCP server saw ${calls.length} calls: ${calls.map((c) => JSON.stringify(c)).join(", ")}`,
+    );
+    console.log(
+      `\n${"Claude Code".padEnd(size.width)} │ Codex\n${"─".repeat(size.width)}─┼─${"─".repeat(size.width)}`,
+    );
+    console.log(sideBySide(claude.screen(), codex.screen(), size.width));
+  } finally {
+    for (const agent of agents) await agent.stop();
+    tmux.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log("\n▶ stopped both clients and every process they started.");
+  }
+}
+
+if (command === "demo") {
+  await demo();
+} else if (command === "install") {
+  for (const kind of Object.keys(CLIENT_PACKAGES) as (keyof typeof CLIENT_PACKAGES)[])
+    console.log(`${kind}: ${ensureClient(kind)}`);
+} else {
+  console.error(`usage: npm run agents -- [demo|install]`);
+  process.exit(2);
+}

@@ -1,0 +1,90 @@
+/**
+ * What the scripted model does. A script is a list of turns; a turn is the list of steps
+ * the model takes in it, one step per model request. A step either calls a tool (the
+ * client runs it and asks again: the next step answers) or says text and ends the turn.
+ */
+export type Step =
+  /** Say this text; ends the turn. */
+  | { say: string }
+  /** Call a tool. `tool` is the MCP tool's own name; `server` its MCP server's name in the client config. */
+  | { tool: string; server: string; args: Record<string, unknown>; say?: string }
+  /** Say whatever the last tool result said (optionally prefixed); ends the turn. */
+  | { sayLastToolResult: true; prefix?: string };
+
+/** One turn: the steps of the model between a user prompt and the end of its answer. */
+export type Turn = Step[];
+
+/** A whole script. */
+export type Script = Turn[];
+
+/** What the model answers once the script has run out. */
+export const SCRIPT_EXHAUSTED_TEXT = "(the scripted model has nothing more to say)";
+
+/** A step resolved against a request: plain text, or a tool call by the client's own tool name. */
+export type Action =
+  | { kind: "text"; text: string }
+  | { kind: "tool"; name: string; args: Record<string, unknown>; text?: string };
+
+/**
+ * Hands out the script's steps in order. `resolve` turns a step into an action, given
+ * what the client's request offered (its tool names, the last tool result).
+ */
+export class ScriptCursor {
+  private turn = 0;
+  private step = 0;
+  constructor(private readonly script: Script) {}
+
+  /** The next step, or null once the script is exhausted. */
+  next(): Step | null {
+    while (this.turn < this.script.length) {
+      const turn = this.script[this.turn] as Turn;
+      if (this.step < turn.length) {
+        const step = turn[this.step] as Step;
+        this.step += 1;
+        if (this.step >= turn.length) {
+          this.turn += 1;
+          this.step = 0;
+        }
+        return step;
+      }
+      this.turn += 1;
+      this.step = 0;
+    }
+    return null;
+  }
+
+  /** Turns and steps not yet used. */
+  get remaining(): number {
+    return this.script
+      .slice(this.turn)
+      .reduce((n, t, i) => n + (i === 0 ? t.length - this.step : t.length), 0);
+  }
+}
+
+/** Find the client's name for an MCP tool among the names a request offers. */
+export function findToolName(offered: readonly string[], server: string, tool: string): string | null {
+  const exact = [`mcp__${server}__${tool}`, `${server}__${tool}`, tool];
+  for (const name of exact) if (offered.includes(name)) return name;
+  return offered.find((name) => name.endsWith(`__${tool}`) && name.includes(server)) ?? null;
+}
+
+/** Resolve a step into an action. */
+export function resolveStep(
+  step: Step | null,
+  offered: readonly string[],
+  lastToolResult: string | null,
+): Action {
+  if (step === null) return { kind: "text", text: SCRIPT_EXHAUSTED_TEXT };
+  if ("say" in step && !("tool" in step)) return { kind: "text", text: step.say };
+  if ("sayLastToolResult" in step) {
+    return { kind: "text", text: `${step.prefix ?? ""}${lastToolResult ?? "(no tool result seen)"}` };
+  }
+  const name = findToolName(offered, step.server, step.tool);
+  if (!name) {
+    return {
+      kind: "text",
+      text: `(scripted model: tool ${step.server}/${step.tool} is not offered; offered: ${offered.join(", ")})`,
+    };
+  }
+  return { kind: "tool", name, args: step.args, ...(step.say ? { text: step.say } : {}) };
+}

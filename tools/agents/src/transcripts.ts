@@ -1,0 +1,77 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { ClientKind } from "./install.ts";
+
+function walk(dir: string, match: (name: string) => boolean, out: string[] = []): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, match, out);
+    else if (match(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** The newest transcript under a throwaway HOME: Claude's project JSONL, or Codex's rollout. */
+export function findTranscript(kind: ClientKind, home: string): string | null {
+  const files =
+    kind === "claude"
+      ? walk(path.join(home, ".claude", "projects"), (n) => n.endsWith(".jsonl")).filter(
+          (f) => !f.includes(`${path.sep}subagents${path.sep}`),
+        )
+      : walk(path.join(home, ".codex", "sessions"), (n) => n.startsWith("rollout-") && n.endsWith(".jsonl"));
+  files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  return files[0] ?? null;
+}
+
+/** Parsed JSON lines of a file; malformed and partial lines are skipped. */
+export function readJsonLines(file: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line);
+      if (value && typeof value === "object") out.push(value);
+    } catch {
+      // partial last line while the client writes
+    }
+  }
+  return out;
+}
+
+/**
+ * Finished turns in a transcript. Claude writes a `system` record of subtype
+ * `turn_duration` at the end of each turn; Codex an `event_msg` `task_complete` (or
+ * `turn_aborted`).
+ */
+export function countCompletedTurns(kind: ClientKind, file: string): number {
+  let n = 0;
+  for (const r of readJsonLines(file)) {
+    if (kind === "claude" && r.type === "system" && r.subtype === "turn_duration") n += 1;
+    if (kind === "codex" && r.type === "event_msg") {
+      const type = (r.payload as { type?: string } | undefined)?.type;
+      if (type === "task_complete" || type === "turn_aborted") n += 1;
+    }
+  }
+  return n;
+}
+
+/** Claude Code's own idle/busy, from `~/.claude/sessions/<pid>.json`. */
+export function readClaudeStatus(home: string): string | null {
+  const dir = path.join(home, ".claude", "sessions");
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!/^\d+\.json$/.test(name)) continue;
+    try {
+      const status = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")).status;
+      if (typeof status === "string") return status;
+    } catch {
+      // being rewritten
+    }
+  }
+  return null;
+}
