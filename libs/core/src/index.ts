@@ -51,6 +51,8 @@ export {
   resolveHome,
   writePrivateFileAtomic,
 } from "./home/home.js";
+export type { IdentityDrop } from "./identity/drop.js";
+export { IdentityDropSchema, readIdentityDrops, writeIdentityDrop } from "./identity/drop.js";
 export { createMessageId, isMessageId, isSessionId, messageIdTime, parseSessionId } from "./ids.js";
 export type { Mailbox, MailboxOptions, SendInput, WaitOptions } from "./mailbox/mailbox.js";
 export { createMailbox } from "./mailbox/mailbox.js";
@@ -74,6 +76,14 @@ export {
   processToken,
   selfProcess,
 } from "./process/liveness.js";
+export type { ProcessInfo } from "./process/proc.js";
+export {
+  openFiles,
+  processAncestry,
+  processEnvironment,
+  processInfo,
+  processStartedAt,
+} from "./process/proc.js";
 export type { Registry, RegistryOptions, RegistryScan } from "./registry/registry.js";
 export { collapseBySession, createRegistry, findAgent, mailboxKeyOf } from "./registry/registry.js";
 export { createStateCard } from "./registry/state.js";
@@ -107,3 +117,5 @@ export {
 } from "./tools/contracts.js";
 export type { TraceEvent, Tracer } from "./trace/trace.js";
 export { createTracer, NULL_TRACER } from "./trace/trace.js";
+export type { TailOptions } from "./transcript/tail.js";
+export { parseJsonLine, readLinesBackward, shorten } from "./transcript/tail.js";

@@ -188,6 +188,16 @@ function streamAnthropic(res: http.ServerResponse, action: Action, n: number, bo
     },
   });
   let index = 0;
+  if (action.think) {
+    ev("content_block_start", { index, content_block: { type: "thinking", thinking: "", signature: "" } });
+    ev("content_block_delta", { index, delta: { type: "thinking_delta", thinking: action.think } });
+    ev("content_block_delta", {
+      index,
+      delta: { type: "signature_delta", signature: `scripted-signature-${n}` },
+    });
+    ev("content_block_stop", { index });
+    index += 1;
+  }
   const text = action.text;
   if (text) {
     ev("content_block_start", { index, content_block: { type: "text", text: "" } });

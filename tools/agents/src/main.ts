@@ -3,6 +3,7 @@
 //             model; prints both screens side by side. (It grows into an oxtail ask_peer round trip as
 //             the server and wake land.)
 //   install   install the pinned clients into the cache and print where they are.
+//   record-fixtures [claude|codex]   record real transcripts into the adapters' test fixtures.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -88,10 +89,20 @@ async function demo(): Promise<void> {
 
 if (command === "demo") {
   await demo();
+} else if (command === "record-fixtures") {
+  const { recordClaude, recordCodex } = await import("./record-fixtures.ts");
+  const tmux = new PrivateTmux("oxtail-fixtures");
+  try {
+    const which = process.argv[3];
+    if (!which || which === "claude") await recordClaude(tmux);
+    if (!which || which === "codex") await recordCodex(tmux);
+  } finally {
+    tmux.kill();
+  }
 } else if (command === "install") {
   for (const kind of Object.keys(CLIENT_PACKAGES) as (keyof typeof CLIENT_PACKAGES)[])
     console.log(`${kind}: ${ensureClient(kind)}`);
 } else {
-  console.error(`usage: npm run agents -- [demo|install]`);
+  console.error("usage: npm run agents -- [demo|install|record-fixtures [claude|codex]]");
   process.exit(2);
 }

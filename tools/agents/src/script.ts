@@ -5,11 +5,19 @@
  */
 export type Step =
   /** Say this text; ends the turn. */
-  | { say: string }
-  /** Call a tool. `tool` is the MCP tool's own name; `server` its MCP server's name in the client config. */
-  | { tool: string; server: string; args: Record<string, unknown>; say?: string }
-  /** Say whatever the last tool result said (optionally prefixed); ends the turn. */
-  | { sayLastToolResult: true; prefix?: string };
+  (
+    | { say: string }
+    /**
+     * Call a tool. With `server`, `tool` is an MCP tool's own name and `server` its MCP
+     * server's name in the client config; without, `tool` is a built-in tool (`Bash`, `exec_command`).
+     */
+    | { tool: string; server?: string; args: Record<string, unknown>; say?: string }
+    /** Say whatever the last tool result said (optionally prefixed); ends the turn. */
+    | { sayLastToolResult: true; prefix?: string }
+  ) & {
+    /** Thinking (Claude) or a reasoning summary (Codex) to emit before the answer. */
+    think?: string;
+  };
 
 /** One turn: the steps of the model between a user prompt and the end of its answer. */
 export type Turn = Step[];
@@ -21,9 +29,10 @@ export type Script = Turn[];
 export const SCRIPT_EXHAUSTED_TEXT = "(the scripted model has nothing more to say)";
 
 /** A step resolved against a request: plain text, or a tool call by the client's own tool name. */
-export type Action =
+export type Action = (
   | { kind: "text"; text: string }
-  | { kind: "tool"; name: string; args: Record<string, unknown>; text?: string };
+  | { kind: "tool"; name: string; args: Record<string, unknown>; text?: string }
+) & { think?: string };
 
 /**
  * Hands out the script's steps in order. `resolve` turns a step into an action, given
@@ -75,16 +84,26 @@ export function resolveStep(
   lastToolResult: string | null,
 ): Action {
   if (step === null) return { kind: "text", text: SCRIPT_EXHAUSTED_TEXT };
-  if ("say" in step && !("tool" in step)) return { kind: "text", text: step.say };
+  const think = step.think ? { think: step.think } : {};
+  if ("say" in step && !("tool" in step)) return { kind: "text", text: step.say, ...think };
   if ("sayLastToolResult" in step) {
-    return { kind: "text", text: `${step.prefix ?? ""}${lastToolResult ?? "(no tool result seen)"}` };
-  }
-  const name = findToolName(offered, step.server, step.tool);
-  if (!name) {
     return {
       kind: "text",
-      text: `(scripted model: tool ${step.server}/${step.tool} is not offered; offered: ${offered.join(", ")})`,
+      text: `${step.prefix ?? ""}${lastToolResult ?? "(no tool result seen)"}`,
+      ...think,
     };
   }
-  return { kind: "tool", name, args: step.args, ...(step.say ? { text: step.say } : {}) };
+  const name = step.server
+    ? findToolName(offered, step.server, step.tool)
+    : offered.includes(step.tool)
+      ? step.tool
+      : null;
+  if (!name) {
+    const label = step.server ? `${step.server}/${step.tool}` : step.tool;
+    return {
+      kind: "text",
+      text: `(scripted model: tool ${label} is not offered; offered: ${offered.join(", ")})`,
+    };
+  }
+  return { kind: "tool", name, args: step.args, ...(step.say ? { text: step.say } : {}), ...think };
 }

@@ -34,6 +34,8 @@ export interface DetectionContext {
   cwd: string;
   /** When the server process started (ms since the epoch). */
   startedAt: number;
+  /** The oxtail data directory, where hooks leave identity drops; null when unknown. */
+  oxtailHome?: string | null;
 }
 
 /** What one detection strategy found. */
