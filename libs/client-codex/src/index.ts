@@ -1,2 +1,51 @@
-/** @oxtail/client-codex — the Codex CLI adapter. Its detection, rollout reader and wake profile arrive with the client-adapter issue. */
+/**
+ * @oxtail/client-codex — the Codex CLI adapter: detection (daemon and `--no-daemon`),
+ * rollout tail reader, busy/idle from task events, and wake profile. Default export:
+ * the adapter factory.
+ */
+import { defineClientAdapter } from "@oxtail/core";
+import { detectCodex } from "./detect.js";
+import { codexLiveness } from "./liveness.js";
+import { codexHome, findRollout } from "./paths.js";
+import { readCodexRollout } from "./transcript.js";
+
+/** Options of the Codex adapter. */
+export interface CodexAdapterOptions {
+  /** Codex's state folder; default `$CODEX_HOME`, else `~/.codex`. */
+  codexHome?: string;
+}
+
+/** The adapter's name (`client.type` in the registry). */
 export const ADAPTER_NAME = "codex";
+
+const codexAdapter = defineClientAdapter<CodexAdapterOptions>((options) => {
+  const home = (env: Readonly<Record<string, string | undefined>> = process.env) =>
+    options?.codexHome ?? codexHome(env);
+  return {
+    name: ADAPTER_NAME,
+    displayName: "Codex CLI",
+    capabilities: { transcript: true, liveness: true, hooks: true },
+    requirements: {
+      binaries: ["codex"],
+      env: ["CODEX_HOME", "TMUX", "TMUX_PANE"],
+      clientVersions: ">=0.169.0",
+    },
+    detect: (context) => detectCodex(context, home(context.env)),
+    findTranscript: async (sessionId) => findRollout(home(), sessionId),
+    readTranscript: readCodexRollout,
+    liveness: codexLiveness,
+    wakeProfile: { ladder: [{ strategy: "tmux", options: { recipe: "paste-enter" } }] },
+  };
+});
+
+export default codexAdapter;
+export {
+  CODEX_CLIENT_INFO_NAME,
+  codexRole,
+  detectCodex,
+  rolloutCwd,
+  THREAD_TIME_WINDOW_MS,
+} from "./detect.js";
+export { codexLiveness } from "./liveness.js";
+export { codexHome, findRollout, threadIdOfRollout, uuidV7Time } from "./paths.js";
+export { readCodexRollout, summarizeArguments } from "./transcript.js";

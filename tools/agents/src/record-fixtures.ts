@@ -1,6 +1,6 @@
 // npm run agents -- record-fixtures
 // Records real transcripts with the real clients (scripted models, loopback) into the adapters'
-// test fixtures: libs/client-claude/test/fixtures/claude-home/ and libs/client-codex/test/fixtures/real/.
+// test fixtures: libs/client-claude/test/fixtures/claude-home/ and libs/client-codex/test/fixtures/codex-home/.
 // Each session is scripted to cover what the transcript readers must handle: thinking / reasoning,
 // several built-in and MCP tool calls with results, a sub-agent (Claude), and compaction.
 import fs from "node:fs";
@@ -33,12 +33,14 @@ function saveClaude(agent: Agent, claudeHome: string): string {
   return file;
 }
 
-/** Copy the Codex rollout to `target`. */
-function saveCodex(agent: Agent, target: string): string {
+/** Copy the Codex rollouts, keeping their layout: sessions/YYYY/MM/DD/rollout-…-<thread id>.jsonl. */
+function saveCodex(agent: Agent, codexHome: string): string {
   const file = agent.transcriptPath();
   if (!file) throw new Error("codex: no rollout was written");
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.copyFileSync(file, target);
+  fs.rmSync(codexHome, { recursive: true, force: true });
+  fs.cpSync(path.join(agent.home, ".codex", "sessions"), path.join(codexHome, "sessions"), {
+    recursive: true,
+  });
   return file;
 }
 
@@ -124,7 +126,7 @@ export async function recordCodex(tmux: PrivateTmux): Promise<void> {
     await agent.prompt("Give me an overview of this project.");
     await agent.prompt("Ping the echo tool.");
     await agent.prompt("Anything else?");
-    const saved = saveCodex(agent, path.join(ROOT, "libs/client-codex/test/fixtures/real/rollout.jsonl"));
+    const saved = saveCodex(agent, path.join(ROOT, "libs/client-codex/test/fixtures/codex-home"));
     console.log(`codex: saved ${saved}`);
   } finally {
     await agent.stop();

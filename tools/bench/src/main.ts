@@ -13,6 +13,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
       quick ? { senders: 4, perSender: 200, wakeSamples: 20, pollSamples: 5 } : DEFAULTS,
     );
   },
+  transcript: async (quick) => {
+    const { runTranscriptBench, DEFAULTS } = await import("./transcript.ts");
+    return runTranscriptBench(quick ? { bytes: 50 * 1000 * 1000 } : DEFAULTS);
+  },
 };
 
 const { values, positionals } = parseArgs({

@@ -1,0 +1,221 @@
+import fs from "node:fs";
+import {
+  type DetectedSession,
+  type DetectionContext,
+  type DetectionReport,
+  type IdentityDrop,
+  isSessionId,
+  openFiles,
+  type ProcessInfo,
+  parseJsonLine,
+  processAncestry,
+  processEnvironment,
+  readIdentityDrops,
+  type StrategyVerdict,
+} from "@oxtail/core";
+import { allDayFolders, findRollout, listRollouts, threadIdOfRollout, uuidV7Time } from "./paths.js";
+
+/** The MCP `initialize` clientInfo name Codex sends. */
+export const CODEX_CLIENT_INFO_NAME = "codex-mcp-client";
+
+/** A Codex process: the TUI, or its app-server (the shared daemon, or the in-process one of `--no-daemon`). */
+export function codexRole(p: ProcessInfo): "daemon" | "tui" | null {
+  const argv = p.cmdline.split(" ");
+  const isCodex = p.comm === "codex" || /(^|\/)codex$/.test(argv[0] ?? "");
+  if (!isCodex) return null;
+  return argv.includes("app-server") ? "daemon" : "tui";
+}
+
+function tmuxSocketOf(tmux: string | undefined): string | null {
+  return tmux ? (tmux.split(",")[0] ?? null) || null : null;
+}
+
+/** The cwd a rollout's `session_meta` names (its first line), or null. */
+export function rolloutCwd(file: string): string | null {
+  try {
+    const fd = fs.openSync(file, "r");
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, buffer, 0, buffer.length, 0);
+      const first = buffer.toString("utf8", 0, n).split("\n")[0] ?? "";
+      const record = parseJsonLine(first);
+      const payload = record?.type === "session_meta" ? (record.payload as { cwd?: unknown }) : null;
+      return typeof payload?.cwd === "string" ? payload.cwd : null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** How close (ms) a thread's creation must be to the server's start to be taken as its own. */
+export const THREAD_TIME_WINDOW_MS = 15_000;
+
+/**
+ * Codex's detection ladder. Codex gives MCP servers a stripped environment and, by
+ * default, runs them under a shared daemon, so no single strategy always works:
+ * clientInfo; environment (`CODEX_THREAD_ID` / `TMUX_PANE` only when forwarded with
+ * `env_vars`, and the pane only when no daemon is between us and the TUI); process
+ * ancestry (`--no-daemon`: the TUI is an ancestor, with its pane and open rollout);
+ * a hook's identity drop (hooks carry the thread id); and thread time (a UUIDv7 thread
+ * id records its creation: the one rollout of this cwd created near our start).
+ */
+export async function detectCodex(context: DetectionContext, home: string): Promise<DetectionReport> {
+  const strategies: StrategyVerdict[] = [];
+  const session: DetectedSession = {};
+  const take = (key: keyof DetectedSession, value: string | null | undefined): void => {
+    if (value && !session[key]) session[key] = value;
+  };
+
+  // 1. clientInfo
+  const info = context.clientInfo;
+  const byInfo = info?.name === CODEX_CLIENT_INFO_NAME;
+  strategies.push({
+    strategy: "clientInfo",
+    found: byInfo,
+    reason: info
+      ? `initialize clientInfo.name is ${JSON.stringify(info.name)}`
+      : "no initialize clientInfo seen yet",
+  });
+  if (byInfo) take("clientVersion", info?.version ?? null);
+
+  // 2. process ancestry
+  const ancestors = processAncestry(context.pid);
+  const codex = ancestors.map((p) => ({ p, role: codexRole(p) })).filter((x) => x.role !== null);
+  const tui = codex.find((x) => x.role === "tui")?.p;
+  const daemon = codex.find((x) => x.role === "daemon")?.p;
+  // An in-process app-server (--no-daemon) is a thread of the TUI, so the TUI is our parent's
+  // ancestor; a daemon is not below any TUI.
+  const underDaemon = Boolean(daemon) && !tui;
+
+  // 3. environment (only what env_vars forwards; never a daemon's stale pane)
+  const env = context.env;
+  if (isSessionId(env.CODEX_THREAD_ID)) take("sessionId", env.CODEX_THREAD_ID.toLowerCase());
+  const envPane = underDaemon ? null : (env.TMUX_PANE ?? null);
+  take("tmuxPane", envPane);
+  take("tmuxSocket", underDaemon ? null : tmuxSocketOf(env.TMUX));
+  strategies.push({
+    strategy: "env",
+    found: Boolean(isSessionId(env.CODEX_THREAD_ID) || envPane),
+    reason: [
+      isSessionId(env.CODEX_THREAD_ID)
+        ? `CODEX_THREAD_ID=${env.CODEX_THREAD_ID}`
+        : "no CODEX_THREAD_ID (Codex does not pass it to MCP servers)",
+      underDaemon && env.TMUX_PANE
+        ? `TMUX_PANE=${env.TMUX_PANE} ignored: under the shared daemon it is the pane of whichever TUI started the daemon`
+        : envPane
+          ? `TMUX_PANE=${envPane}`
+          : "no TMUX_PANE (add it to env_vars)",
+    ].join("; "),
+  });
+
+  if (tui) {
+    const tuiEnv = processEnvironment(tui.pid);
+    const rollout = openFiles(tui.pid).find((f) => threadIdOfRollout(f) !== null) ?? null;
+    take("tmuxPane", tuiEnv?.TMUX_PANE ?? null);
+    take("tmuxSocket", tmuxSocketOf(tuiEnv?.TMUX));
+    if (rollout) {
+      take("transcriptPath", rollout);
+      take("sessionId", threadIdOfRollout(rollout));
+    }
+    strategies.push({
+      strategy: "ancestry",
+      found: true,
+      reason: `ancestor pid ${tui.pid} is the Codex TUI${tuiEnv?.TMUX_PANE ? ` in pane ${tuiEnv.TMUX_PANE}` : ""}${rollout ? `; it holds ${rollout} open` : "; it holds no rollout open"}`,
+    });
+  } else {
+    strategies.push({
+      strategy: "ancestry",
+      found: Boolean(daemon),
+      reason: daemon
+        ? `ancestor pid ${daemon.pid} is Codex's shared app-server daemon: ancestry does not lead to the TUI or its pane`
+        : ancestors.length === 0
+          ? "no process ancestry (not Linux, or /proc unreadable)"
+          : "no Codex process among our ancestors",
+    });
+  }
+
+  // 4. identity dropped by a hook (SessionStart / UserPromptSubmit carry the thread id)
+  const drops = context.oxtailHome
+    ? readIdentityDrops(context.oxtailHome).filter((d) => d.client_type === "codex")
+    : [];
+  const drop = pickDrop(
+    drops,
+    session.sessionId ?? null,
+    codex.map((x) => x.p.pid),
+    context.cwd,
+  );
+  if (drop) {
+    take("sessionId", drop.session_id);
+    take("transcriptPath", drop.transcript_path);
+    take("cwd", drop.cwd);
+    if (!underDaemon) take("tmuxPane", drop.tmux_pane);
+  }
+  strategies.push({
+    strategy: "hook-drop",
+    found: Boolean(drop),
+    reason: drop
+      ? `the ${drop.event} hook left thread ${drop.session_id} at ${drop.at}`
+      : !context.oxtailHome
+        ? "no oxtail data directory"
+        : drops.length === 0
+          ? "no Codex hook has left an identity drop yet (hooks fire at the first prompt)"
+          : "several threads of this project share our Codex process: the drop is ambiguous",
+  });
+
+  // 5. thread time: the one rollout of this cwd whose UUIDv7 creation is near our start
+  if (!session.sessionId) {
+    const near = recentRollouts(home, context.cwd, context.startedAt);
+    if (near.length === 1 && near[0]) {
+      take("transcriptPath", near[0]);
+      take("sessionId", threadIdOfRollout(near[0]));
+    }
+    strategies.push({
+      strategy: "thread-time",
+      found: near.length === 1,
+      reason:
+        near.length === 1
+          ? `thread ${threadIdOfRollout(near[0] as string)} of this folder was created within ${THREAD_TIME_WINDOW_MS / 1000} s of this server's start`
+          : near.length === 0
+            ? "no rollout of this folder created near this server's start (Codex writes it at the first prompt)"
+            : `${near.length} threads of this folder were created near this server's start: ambiguous`,
+    });
+  } else {
+    strategies.push({ strategy: "thread-time", found: false, reason: "not needed: the thread id is known" });
+  }
+
+  if (session.sessionId && !session.transcriptPath)
+    take("transcriptPath", findRollout(home, session.sessionId));
+  take("cwd", context.cwd);
+  const matched = byInfo || codex.length > 0;
+  return matched ? { matched, strategies, session } : { matched, strategies };
+}
+
+function pickDrop(
+  drops: IdentityDrop[],
+  threadId: string | null,
+  codexPids: number[],
+  cwd: string,
+): IdentityDrop | null {
+  if (threadId) return drops.find((d) => d.session_id === threadId) ?? null;
+  const mine = drops.filter(
+    (d) => d.ancestor_pids.some((pid) => codexPids.includes(pid)) && (d.cwd === null || d.cwd === cwd),
+  );
+  const threads = new Set(mine.map((d) => d.session_id));
+  return threads.size === 1 ? (mine[0] ?? null) : null;
+}
+
+function recentRollouts(home: string, cwd: string, startedAt: number): string[] {
+  const sessions = `${home}/sessions`;
+  const out: string[] = [];
+  for (const dir of allDayFolders(sessions).slice(0, 3)) {
+    for (const file of listRollouts(dir)) {
+      const id = threadIdOfRollout(file);
+      const born = id ? uuidV7Time(id) : null;
+      if (born === null || Math.abs(born - startedAt) > THREAD_TIME_WINDOW_MS) continue;
+      if (rolloutCwd(file) === cwd) out.push(file);
+    }
+  }
+  return out;
+}

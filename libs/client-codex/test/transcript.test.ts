@@ -1,0 +1,93 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readCodexRollout, summarizeArguments } from "../src/transcript.ts";
+import { FIXTURES, recordedRollout } from "./fixtures.ts";
+
+const { file } = recordedRollout();
+const EXPECTED: [string, string][] = [
+  ["user", "Give me an overview of this project."],
+  ["assistant", "The project has a README describing a fixture project."],
+  ["user", "Ping the echo tool."],
+  ["assistant", "Echo said: Wall time: 0.0045 seconds\nOutput:echo: fixture ping"],
+  ["user", "Anything else?"],
+  ["assistant", "Done."],
+];
+
+describe("Codex rollout reader, on a real rollout", () => {
+  it("extracts the typed prompts and assistant answers, leaving Codex's own context out", async () => {
+    const tail = await readCodexRollout(file, { limit: 100 });
+    expect(tail.turns.map((t) => [t.role, t.text])).toEqual(EXPECTED);
+    expect(tail.truncated).toBe(false);
+    expect(tail.totalTurns).toBe(6);
+    expect(JSON.stringify(tail.turns)).not.toContain("environment_context");
+  });
+
+  it("attaches tool calls to the answer they led to, with their outputs", async () => {
+    const { turns } = await readCodexRollout(file, { limit: 100 });
+    expect(turns[1]?.toolCalls.map((c) => [c.name, c.summary])).toEqual([
+      ["exec_command", 'cmd="ls -a"'],
+      ["exec_command", 'cmd="cat README.md"'],
+    ]);
+    expect(turns[1]?.toolCalls[1]?.result).toContain("# fixture project");
+    expect(turns[3]?.toolCalls).toEqual([
+      {
+        name: "mcp__echo__echo",
+        summary: 'text="fixture ping"',
+        result: expect.stringContaining("echo: fixture ping"),
+      },
+    ]);
+    expect(turns.every((t) => t.timestamp && !Number.isNaN(Date.parse(t.timestamp)))).toBe(true);
+  });
+
+  it("returns only the newest turns and says it was truncated", async () => {
+    const tail = await readCodexRollout(file, { limit: 2 });
+    expect(tail.turns.map((t) => t.text)).toEqual(["Anything else?", "Done."]);
+    expect(tail.truncated).toBe(true);
+    expect(tail.totalTurns).toBeNull();
+  });
+});
+
+describe("Codex rollout reader, on damaged and compacted files", () => {
+  it("skips malformed, partial and unknown lines", async () => {
+    const tail = await readCodexRollout(path.join(FIXTURES, "edge", "malformed-lines.jsonl"), { limit: 100 });
+    expect(tail.turns.map((t) => [t.role, t.text])).toEqual(EXPECTED);
+  });
+
+  it("reads a file without a final newline", async () => {
+    const tail = await readCodexRollout(path.join(FIXTURES, "edge", "no-final-newline.jsonl"), { limit: 1 });
+    expect(tail.turns.map((t) => t.text)).toEqual(["Done."]);
+  });
+
+  it("reads a rollout that ends mid-turn: the pending call has no output yet", async () => {
+    const tail = await readCodexRollout(path.join(FIXTURES, "edge", "ends-mid-turn.jsonl"), { limit: 2 });
+    expect(tail.turns.map((t) => [t.role, t.text])).toEqual([
+      ["user", "Ping the echo tool."],
+      ["assistant", ""],
+    ]);
+    expect(tail.turns[1]?.toolCalls).toEqual([
+      { name: "mcp__echo__echo", summary: 'text="fixture ping"', result: null },
+    ]);
+  });
+
+  it("shows a compaction as a system turn with its summary", async () => {
+    const tail = await readCodexRollout(path.join(FIXTURES, "edge", "compacted.jsonl"), { limit: 3 });
+    expect(tail.turns.map((t) => [t.role, t.text])).toEqual([
+      ["system", "Conversation compacted. Summary: The user asked for an overview and pinged the echo tool."],
+      ["user", "Anything else?"],
+      ["assistant", "Done."],
+    ]);
+  });
+
+  it("a missing file is no-transcript", async () => {
+    await expect(readCodexRollout(path.join(FIXTURES, "none.jsonl"), { limit: 1 })).rejects.toMatchObject({
+      code: "no-transcript",
+    });
+  });
+});
+
+describe("argument summaries", () => {
+  it("parse JSON-string arguments, and keep unparsable ones as text", () => {
+    expect(summarizeArguments('{"cmd":"ls","login":false}')).toBe('cmd="ls" login=false');
+    expect(summarizeArguments("not json")).toBe("not json");
+  });
+});
