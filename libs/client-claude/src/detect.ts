@@ -164,8 +164,14 @@ export async function detectClaude(context: DetectionContext, dir: string): Prom
     });
   }
 
-  if (session.sessionId && !session.transcriptPath)
-    take("transcriptPath", findTranscriptIn(dir, session.sessionId, cwd));
+  if (session.sessionId && !session.transcriptPath) {
+    // Claude writes the transcript at the first prompt; until then, name the path it will have.
+    const existing = findTranscriptIn(dir, session.sessionId, cwd);
+    take(
+      "transcriptPath",
+      existing ?? path.join(dir, "projects", projectKey(cwd), `${session.sessionId}.jsonl`),
+    );
+  }
   take("cwd", context.cwd);
   const matched = byInfo || byEnv || Boolean(claude);
   return matched ? { matched, strategies, session } : { matched, strategies };

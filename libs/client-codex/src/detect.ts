@@ -10,6 +10,8 @@ import {
   parseJsonLine,
   processAncestry,
   processEnvironment,
+  processInfo,
+  processStartedAt,
   readIdentityDrops,
   type StrategyVerdict,
 } from "@oxtail/core";
@@ -51,6 +53,8 @@ export function rolloutCwd(file: string): string | null {
 
 /** How close (ms) a thread's creation must be to the server's start to be taken as its own. */
 export const THREAD_TIME_WINDOW_MS = 15_000;
+/** How much nearer (ms) the nearest thread must be than the next for the match to count. */
+export const THREAD_TIME_MARGIN_MS = 2_000;
 
 /**
  * Codex's detection ladder. Codex gives MCP servers a stripped environment and, by
@@ -83,11 +87,13 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
   // 2. process ancestry
   const ancestors = processAncestry(context.pid);
   const codex = ancestors.map((p) => ({ p, role: codexRole(p) })).filter((x) => x.role !== null);
-  const tui = codex.find((x) => x.role === "tui")?.p;
-  const daemon = codex.find((x) => x.role === "daemon")?.p;
-  // An in-process app-server (--no-daemon) is a thread of the TUI, so the TUI is our parent's
-  // ancestor; a daemon is not below any TUI.
-  const underDaemon = Boolean(daemon) && !tui;
+  // With --no-daemon the app-server runs inside the TUI, so our nearest Codex ancestor is the
+  // TUI itself. Under the shared daemon it is the daemon, which may in turn descend from the
+  // TUI that happened to start it: that TUI is not necessarily ours.
+  const nearest = codex[0];
+  const tui = nearest?.role === "tui" ? nearest.p : undefined;
+  const daemon = nearest?.role === "daemon" ? nearest.p : undefined;
+  const underDaemon = Boolean(daemon);
 
   // 3. environment (only what env_vars forwards; never a daemon's stale pane)
   const env = context.env;
@@ -164,22 +170,23 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
           : "several threads of this project share our Codex process: the drop is ambiguous",
   });
 
-  // 5. thread time: the one rollout of this cwd whose UUIDv7 creation is near our start
+  // 5. thread time: the rollout of this cwd whose UUIDv7 creation is nearest our start
   if (!session.sessionId) {
-    const near = recentRollouts(home, context.cwd, context.startedAt);
-    if (near.length === 1 && near[0]) {
-      take("transcriptPath", near[0]);
-      take("sessionId", threadIdOfRollout(near[0]));
+    const { best, runnerUp } = nearestRollouts(home, context.cwd, context.startedAt);
+    const clear =
+      best !== null && (runnerUp === null || runnerUp.distance - best.distance > THREAD_TIME_MARGIN_MS);
+    if (best && clear) {
+      take("transcriptPath", best.file);
+      take("sessionId", threadIdOfRollout(best.file));
     }
     strategies.push({
       strategy: "thread-time",
-      found: near.length === 1,
-      reason:
-        near.length === 1
-          ? `thread ${threadIdOfRollout(near[0] as string)} of this folder was created within ${THREAD_TIME_WINDOW_MS / 1000} s of this server's start`
-          : near.length === 0
-            ? "no rollout of this folder created near this server's start (Codex writes it at the first prompt)"
-            : `${near.length} threads of this folder were created near this server's start: ambiguous`,
+      found: Boolean(best && clear),
+      reason: !best
+        ? `no rollout of this folder was created within ${THREAD_TIME_WINDOW_MS / 1000} s of this server's start (Codex writes it at the first prompt)`
+        : clear
+          ? `thread ${threadIdOfRollout(best.file)} of this folder was created ${Math.round(best.distance)} ms from this server's start${runnerUp ? ` (the next nearest: ${Math.round(runnerUp.distance)} ms)` : ""}`
+          : `threads of this folder were created ${Math.round(best.distance)} ms and ${Math.round((runnerUp as { distance: number }).distance)} ms from this server's start: ambiguous`,
     });
   } else {
     strategies.push({ strategy: "thread-time", found: false, reason: "not needed: the thread id is known" });
@@ -187,6 +194,32 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
 
   if (session.sessionId && !session.transcriptPath)
     take("transcriptPath", findRollout(home, session.sessionId));
+  // 6. the TUI of this thread: the one Codex TUI in this folder that started just before the thread was created
+  if (!session.tmuxPane && session.sessionId) {
+    const born = uuidV7Time(session.sessionId);
+    const tuis = born === null ? [] : tuisStartedNear(born, context.cwd);
+    const paneEnv = tuis.length === 1 && tuis[0] ? processEnvironment(tuis[0]) : null;
+    take("tmuxPane", paneEnv?.TMUX_PANE ?? null);
+    take("tmuxSocket", tmuxSocketOf(paneEnv?.TMUX));
+    strategies.push({
+      strategy: "tui-by-thread-time",
+      found: Boolean(paneEnv?.TMUX_PANE),
+      reason:
+        born === null
+          ? "the thread id is not a UUIDv7: its creation time is unknown"
+          : tuis.length === 1
+            ? `Codex TUI pid ${tuis[0]} in this folder started ${born - (processStartedAt(tuis[0] as number) ?? born)} ms before the thread was created${paneEnv?.TMUX_PANE ? `; its pane is ${paneEnv.TMUX_PANE}` : "; it runs outside tmux"}`
+            : tuis.length === 0
+              ? "no Codex TUI in this folder started in the 5 s before the thread was created"
+              : `${tuis.length} Codex TUIs in this folder started in the 5 s before the thread was created: ambiguous`,
+    });
+  } else {
+    strategies.push({
+      strategy: "tui-by-thread-time",
+      found: false,
+      reason: session.tmuxPane ? "not needed: the pane is known" : "the thread id is not known yet",
+    });
+  }
   take("cwd", context.cwd);
   const matched = byInfo || codex.length > 0;
   return matched ? { matched, strategies, session } : { matched, strategies };
@@ -206,16 +239,63 @@ function pickDrop(
   return threads.size === 1 ? (mine[0] ?? null) : null;
 }
 
-function recentRollouts(home: string, cwd: string, startedAt: number): string[] {
-  const sessions = `${home}/sessions`;
-  const out: string[] = [];
-  for (const dir of allDayFolders(sessions).slice(0, 3)) {
+/** How long (ms) before its thread's creation a TUI may have started. */
+export const TUI_START_WINDOW_MS = 5_000;
+
+/** Pids of Codex TUIs whose cwd is `cwd` and that started within the window of `born`. */
+function tuisStartedNear(born: number, cwd: string): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const info = processInfo(pid);
+    if (!info || codexRole(info) !== "tui") continue;
+    let processCwd: string;
+    try {
+      processCwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      continue;
+    }
+    const started = processStartedAt(pid);
+    // A thread is created after its TUI starts (measured: ~0.6 s, ~2.5 s when that TUI also starts the daemon).
+    if (
+      processCwd === cwd &&
+      started !== null &&
+      started <= born + 100 &&
+      born - started <= TUI_START_WINDOW_MS
+    )
+      out.push(pid);
+  }
+  // A TUI run by the npm launcher is a native child of a node wrapper with the same cwd: keep the innermost.
+  return out.filter((pid) => !out.some((other) => other !== pid && processInfo(other)?.ppid === pid));
+}
+
+/** The rollouts of `cwd` created within the window of `startedAt`: the nearest and the next nearest. */
+function nearestRollouts(
+  home: string,
+  cwd: string,
+  startedAt: number,
+): { best: Near | null; runnerUp: Near | null } {
+  const near: Near[] = [];
+  for (const dir of allDayFolders(`${home}/sessions`).slice(0, 3)) {
     for (const file of listRollouts(dir)) {
       const id = threadIdOfRollout(file);
       const born = id ? uuidV7Time(id) : null;
       if (born === null || Math.abs(born - startedAt) > THREAD_TIME_WINDOW_MS) continue;
-      if (rolloutCwd(file) === cwd) out.push(file);
+      if (rolloutCwd(file) === cwd) near.push({ file, distance: Math.abs(born - startedAt) });
     }
   }
-  return out;
+  near.sort((a, b) => a.distance - b.distance);
+  return { best: near[0] ?? null, runnerUp: near[1] ?? null };
+}
+
+interface Near {
+  file: string;
+  distance: number;
 }

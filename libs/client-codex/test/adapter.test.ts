@@ -97,6 +97,7 @@ describe("Codex adapter: detection", () => {
       "ancestry",
       "hook-drop",
       "thread-time",
+      "tui-by-thread-time",
     ]);
     expect(report.strategies.find((s) => s.strategy === "env")?.reason).toContain("no CODEX_THREAD_ID");
   });

@@ -10,18 +10,18 @@ import {
   prepareCodexHome,
 } from "./homes.ts";
 import { type ClientKind, ensureClient } from "./install.ts";
-import { processesWithEnv, terminate } from "./processes.ts";
+import { descendants, processesWithEnv, terminate } from "./processes.ts";
 import type { Script } from "./script.ts";
 import { PrivateTmux } from "./tmux.ts";
-import { countCompletedTurns, findTranscript, readClaudeStatus } from "./transcripts.ts";
+import { countCompletedTurns, findTranscript, findTranscripts, readClaudeStatus } from "./transcripts.ts";
 
 /** Options for {@link Agent.start}. */
 export interface AgentOptions {
   kind: ClientKind;
   /** The project folder the client runs in. */
   projectDir: string;
-  /** What the scripted model does. */
-  script: Script;
+  /** What the scripted model does (a `shareWith` agent uses its partner's). */
+  script?: Script;
   /** MCP servers in the client's config. */
   mcpServers?: Record<string, McpServerConfig>;
   /** The private tmux server to run in (one is made when absent). */
@@ -34,6 +34,11 @@ export interface AgentOptions {
   env?: Record<string, string>;
   /** Pane size (default 200 × 50). */
   size?: { width: number; height: number };
+  /**
+   * Run as a second TUI of another agent's client: same HOME (so, for Codex, the same
+   * daemon), same endpoint and script, same tmux server. Stopping it stops only its pane.
+   */
+  shareWith?: Agent;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,6 +65,7 @@ export async function until<T>(
  */
 export class Agent {
   private ownsTmux: boolean;
+  private ownsHome = true;
   private stopped = false;
 
   private constructor(
@@ -76,11 +82,34 @@ export class Agent {
 
   /** Install (if needed), configure and start the client; resolves when it sits idle at its prompt. */
   static async start(options: AgentOptions): Promise<Agent> {
+    const shared = options.shareWith;
+    if (shared) {
+      const tmux = shared.tmux;
+      const session = options.name ?? `${shared.session}-2`;
+      tmux.newSession(
+        session,
+        fs.realpathSync(options.projectDir),
+        `sh ${shellQuote(path.join(shared.home, "launch.sh"))}`,
+        options.size,
+      );
+      const agent = new Agent(
+        shared.kind,
+        shared.home,
+        fs.realpathSync(options.projectDir),
+        tmux,
+        session,
+        shared.endpoint,
+        false,
+      );
+      agent.ownsHome = false;
+      await agent.waitReady();
+      return agent;
+    }
     const bin = ensureClient(options.kind);
     const projectDir = fs.realpathSync(options.projectDir);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), `oxtail-agent-${options.kind}-`));
     const format = options.kind === "claude" ? "anthropic" : "openai";
-    const endpoint = await startScriptedEndpoint(format, options.script);
+    const endpoint = await startScriptedEndpoint(format, options.script ?? []);
     const mcp = options.mcpServers ?? {};
     const env: Record<string, string> = {
       HOME: home,
@@ -139,10 +168,12 @@ export class Agent {
     return findTranscript(this.kind, this.home);
   }
 
-  /** Turns the client has finished, counted in its transcript. */
+  /** Turns finished, counted in the transcripts under its HOME (all of them: a shared HOME holds several). */
   completedTurns(): number {
-    const file = this.transcriptPath();
-    return file ? countCompletedTurns(this.kind, file) : 0;
+    return findTranscripts(this.kind, this.home).reduce(
+      (n, file) => n + countCompletedTurns(this.kind, file),
+      0,
+    );
   }
 
   /**
@@ -175,6 +206,14 @@ export class Agent {
       await until("Claude Code to return to idle", timeoutMs, () => readClaudeStatus(this.home) === "idle");
   }
 
+  private paneProcess(): number | null {
+    try {
+      return this.tmux.pane(this.session).pid;
+    } catch {
+      return null;
+    }
+  }
+
   /** Every process this agent started (found by its unique HOME). */
   processes(): number[] {
     return processesWithEnv(`HOME=${this.home}`);
@@ -184,10 +223,16 @@ export class Agent {
   async stop(options: { keepHome?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const panePid = this.ownsHome ? null : this.paneProcess();
     try {
       this.tmux.run(["kill-session", "-t", this.session]);
     } catch {
       // already gone
+    }
+    if (!this.ownsHome) {
+      // A second TUI of a shared client: only what runs in its own pane is its own.
+      if (panePid !== null) await terminate(descendants(panePid));
+      return;
     }
     await terminate(this.processes());
     if (this.ownsTmux) this.tmux.kill();

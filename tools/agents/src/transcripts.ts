@@ -19,6 +19,11 @@ function walk(dir: string, match: (name: string) => boolean, out: string[] = [])
 
 /** The newest transcript under a throwaway HOME: Claude's project JSONL, or Codex's rollout. */
 export function findTranscript(kind: ClientKind, home: string): string | null {
+  return findTranscripts(kind, home)[0] ?? null;
+}
+
+/** Every transcript under a throwaway HOME, newest first. */
+export function findTranscripts(kind: ClientKind, home: string): string[] {
   const files =
     kind === "claude"
       ? walk(path.join(home, ".claude", "projects"), (n) => n.endsWith(".jsonl")).filter(
@@ -26,7 +31,7 @@ export function findTranscript(kind: ClientKind, home: string): string | null {
         )
       : walk(path.join(home, ".codex", "sessions"), (n) => n.startsWith("rollout-") && n.endsWith(".jsonl"));
   files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  return files[0] ?? null;
+  return files;
 }
 
 /** Parsed JSON lines of a file; malformed and partial lines are skipped. */
