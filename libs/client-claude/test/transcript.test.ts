@@ -118,3 +118,32 @@ describe("argument summaries", () => {
     expect(summarizeArgs(undefined)).toBe("");
   });
 });
+
+describe("Claude transcript reader, on a public sample (Claude Code 2.0.46, sidechains inline)", () => {
+  const sample = path.join(FIXTURES, "public", "sidechain-integrated-2.0.46.jsonl");
+
+  it("keeps the main conversation and pairs the Task call with its result", async () => {
+    const tail = await readClaudeTranscript(sample, { limit: 10 });
+    expect(tail.turns.map((t) => [t.role, t.text])).toEqual([
+      ["assistant", ""],
+      ["assistant", "Excellent research! The sub-assistant has identifi..."],
+    ]);
+    expect(tail.turns[0]?.toolCalls).toEqual([
+      {
+        name: "Task",
+        summary: expect.stringContaining('subagent_type="general-purpose"'),
+        result: "Perfect! Now I have a complete understanding. Let ...",
+      },
+    ]);
+  });
+
+  it("shows the interleaved sub-agent turn only when asked, merged by message id", async () => {
+    const tail = await readClaudeTranscript(sample, { limit: 10, includeSidechains: true });
+    expect(tail.turns.map((t) => [t.role, t.text, t.sidechain === true])).toEqual([
+      ["assistant", "", false],
+      ["assistant", "I'll research how `data-border-color` is used thro...", true],
+      ["assistant", "Excellent research! The sub-assistant has identifi...", false],
+    ]);
+    expect(tail.turns[1]?.toolCalls.map((c) => [c.name, c.result])).toEqual([["Grep", null]]);
+  });
+});

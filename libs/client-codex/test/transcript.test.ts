@@ -91,3 +91,20 @@ describe("argument summaries", () => {
     expect(summarizeArguments("not json")).toBe("not json");
   });
 });
+
+describe("Codex rollout reader, on a public sample (Codex 0.77)", () => {
+  it("finds the one typed prompt, leaving AGENTS.md instructions and environment context out", async () => {
+    const tail = await readCodexRollout(path.join(FIXTURES, "public", "codex-0.77-session.jsonl"), {
+      limit: 10,
+    });
+    expect(tail.turns).toEqual([
+      {
+        role: "user",
+        text: "can you analyse the MD files in this directory and determine if the info we have is clear enough to start planning the migration?",
+        timestamp: "2025-12-28T12:21:44.491Z",
+        toolCalls: [],
+      },
+    ]);
+    expect(tail.totalTurns).toBe(1);
+  });
+});
