@@ -86,7 +86,7 @@ describe("detection inside the real clients", () => {
       running.push(agent);
       await agent.prompt("Who am I?");
       const rollout = agent.transcriptPath() as string;
-      const threadId = (readJsonLines(rollout)[0]?.payload as { id: string }).id;
+      const threadId = (readJsonLines(rollout)[0]?.payload as { id: string } | undefined)?.id;
       const verdict = verdicts().find((v) => v.trigger === "tool");
       expect(verdict, JSON.stringify(verdicts())).toBeDefined();
       const report = (verdict as Verdict).reports.codex;
@@ -136,7 +136,7 @@ describe("detection inside the real clients", () => {
     const newest = rollouts.find(
       (f) => f && readJsonLines(f).some((r) => JSON.stringify(r).includes("Who am I? (b)")),
     ) as string;
-    const threadB = (readJsonLines(newest)[0]?.payload as { id: string }).id;
+    const threadB = (readJsonLines(newest)[0]?.payload as { id: string } | undefined)?.id;
     expect(report.session?.sessionId, JSON.stringify(report.strategies, null, 1)).toBe(threadB);
     expect(report.session?.tmuxPane, JSON.stringify(report.strategies, null, 1)).toBe(
       second.tmux.pane(second.session).id,
