@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   "storage-failure",
   // environment
   "tmux-unavailable",
+  "internal-error",
   "timeout",
   "aborted",
   // adapters (loading and contract)

@@ -18,6 +18,8 @@ export {
   isWakeStrategy,
   isWakeStrategyFactory,
 } from "./adapter/define.js";
+export type { LoadAdapterOptions } from "./adapter/load.js";
+export { loadClientAdapter, resolvePackage } from "./adapter/load.js";
 export type {
   AdapterRequirements,
   ClientAdapter,

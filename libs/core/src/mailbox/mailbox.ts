@@ -32,6 +32,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Abort the wait (resolves null; nothing is claimed). */
   signal?: AbortSignal;
+  /** Among waiting matches, claim one this accepts first (e.g. a `reply_to` match). */
+  prefer?: (message: Message) => boolean;
 }
 
 /** Messaging on top of a {@link MailboxStore}: validation, ids, waiting. */
@@ -124,7 +126,7 @@ export function createMailbox(options: MailboxOptions): Mailbox {
     merge: (from, to) => store.merge(from, to),
     watch: (key, listener) => store.watch(key, listener),
 
-    waitFor(key, predicate, { timeoutMs, signal }) {
+    waitFor(key, predicate, { timeoutMs, signal, prefer }) {
       return new Promise<Claim | null>((resolve, reject) => {
         if (signal?.aborted) return resolve(null);
         let done = false;
@@ -153,7 +155,9 @@ export function createMailbox(options: MailboxOptions): Mailbox {
             do {
               again = false;
               if (done) return;
-              const claim = await store.claimFirst(key, predicate);
+              const claim =
+                (prefer ? await store.claimFirst(key, (m) => predicate(m) && prefer(m)) : null) ??
+                (await store.claimFirst(key, predicate));
               if (claim) return finish(claim);
             } while (again);
           } catch (error) {

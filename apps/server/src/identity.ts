@@ -1,0 +1,101 @@
+import { type DetectionContext, type DetectionReport, processStartedAt } from "@oxtail/core";
+import type { ServerContext } from "./context.js";
+
+/** Re-detect every this many ms while the session id is unknown (Codex: until its first prompt). */
+export const REDETECT_MS = 2000;
+/** Give up re-detecting after this long. */
+export const REDETECT_FOR_MS = 30 * 60 * 1000;
+
+/**
+ * Run every adapter's detection ladder and apply the best verdict to this instance's
+ * record: the matched adapter that found a session id, else the one with the most
+ * strategies that found something. Identity pinned by claim_session is kept.
+ */
+export async function detectIdentity(context: ServerContext, env: NodeJS.ProcessEnv): Promise<void> {
+  const detection: DetectionContext = {
+    env,
+    clientInfo: context.clientInfo,
+    pid: process.pid,
+    cwd: context.cwd,
+    startedAt: processStartedAt(process.pid) ?? Date.parse(context.self.started_at),
+    oxtailHome: context.home,
+  };
+  const reports: { name: string; report: DetectionReport }[] = [];
+  for (const { adapter } of context.adapters) {
+    if (!adapter) continue;
+    try {
+      reports.push({ name: adapter.name, report: await adapter.detect(detection) });
+    } catch (error) {
+      reports.push({
+        name: adapter.name,
+        report: {
+          matched: false,
+          strategies: [
+            { strategy: "detect", found: false, reason: `detection threw: ${(error as Error).message}` },
+          ],
+        },
+      });
+    }
+  }
+  context.detection = reports.flatMap(({ name, report }) =>
+    report.strategies.map((s) => ({ adapter: name, ...s })),
+  );
+  context.tracer.trace({ kind: "identity.detected", reports });
+
+  const score = (r: DetectionReport) =>
+    (r.session?.sessionId ? 100 : 0) + r.strategies.filter((s) => s.found).length;
+  const best = reports.filter((r) => r.report.matched).sort((a, b) => score(b.report) - score(a.report))[0];
+  if (!best) return;
+  const session = best.report.session ?? {};
+  const pane = session.tmuxPane ?? context.self.tmux?.pane ?? null;
+  const socket = session.tmuxSocket ?? context.self.tmux?.socket ?? null;
+  const where = pane ? await locatePane(context, socket, pane) : null;
+  await context.updateSelf((record) => {
+    record.client.type = best.name;
+    record.client.name = context.clientInfo?.name ?? record.client.name;
+    record.client.version = session.clientVersion ?? context.clientInfo?.version ?? record.client.version;
+    if (!context.pinned) {
+      record.client.session_id = session.sessionId ?? record.client.session_id;
+      record.client.transcript_path = session.transcriptPath ?? record.client.transcript_path;
+    }
+    record.client.cwd = session.cwd ?? record.client.cwd ?? context.cwd;
+    if (pane)
+      record.tmux = {
+        socket: where?.socket ?? socket,
+        session: where?.session ?? null,
+        window: where?.window ?? null,
+        pane,
+      };
+    return record;
+  });
+}
+
+async function locatePane(context: ServerContext, socket: string | null, pane: string) {
+  try {
+    const panes = await context.tmuxFor(socket).listPanes();
+    return panes.find((p) => p.pane === pane) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keep re-detecting while no session id is known (a Codex thread appears at its first prompt). */
+export function scheduleRedetection(context: ServerContext, env: NodeJS.ProcessEnv): () => void {
+  const until = Date.now() + REDETECT_FOR_MS;
+  let running = false;
+  const timer = setInterval(() => {
+    if (context.self.client.session_id || Date.now() > until) {
+      clearInterval(timer);
+      return;
+    }
+    if (running) return;
+    running = true;
+    detectIdentity(context, env)
+      .catch((error) => context.tracer.trace({ kind: "identity.failed", error: String(error) }))
+      .finally(() => {
+        running = false;
+      });
+  }, REDETECT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,76 @@
+import path from "node:path";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { createTracer, ensurePrivateDir, resolveHome } from "@oxtail/core";
+import tmuxWake from "@oxtail/wake-tmux";
+import { configuredAdapters, loadAdapters } from "./adapters.js";
+import { createContext, readVersion } from "./context.js";
+import { detectIdentity, scheduleRedetection } from "./identity.js";
+import { createMcpServer } from "./server.js";
+
+/** Serve MCP over stdio until the client goes away. Registers this instance and unregisters at exit. */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // stdout carries JSON-RPC only: anything else a library prints goes to stderr.
+  console.log = console.error;
+  console.info = console.error;
+  console.warn = console.error;
+
+  const home = resolveHome(env);
+  ensurePrivateDir(home);
+  const tracer = createTracer(env.MCP_TRACE_FILE);
+  const version = readVersion();
+  const cwd = process.cwd();
+  const { names, problems } = configuredAdapters(home, env);
+  const adapters = await loadAdapters(names, [cwd, path.dirname(new URL(import.meta.url).pathname)]);
+  for (const problem of problems) process.stderr.write(`[oxtail] config: ${problem}\n`);
+  for (const failed of adapters.filter((a) => !a.adapter))
+    process.stderr.write(`[oxtail] adapter ${failed.specifier} skipped: ${failed.error}\n`);
+
+  const context = createContext({ home, version, cwd, tracer, adapters, wakeStrategies: [tmuxWake()], env });
+  await detectIdentity(context, env).catch((error) =>
+    tracer.trace({ kind: "identity.failed", error: String(error) }),
+  );
+  await context.registry.register(context.self);
+  tracer.trace({
+    kind: "server.started",
+    instance_id: context.self.instance_id,
+    version,
+    adapters: adapters.map((a) => a.specifier),
+  });
+
+  let detectedAfterInit = false;
+  const beforeCall = async () => {
+    if (!context.self.client.session_id || !detectedAfterInit) {
+      detectedAfterInit = true;
+      await detectIdentity(context, env).catch(() => {});
+    }
+  };
+  const server = createMcpServer(context, env, beforeCall);
+  server.server.oninitialized = () => {
+    const info = server.server.getClientVersion();
+    context.clientInfo = info ? { name: info.name, version: info.version } : null;
+    void detectIdentity(context, env)
+      .then(() => {
+        detectedAfterInit = true;
+      })
+      .catch(() => {});
+  };
+  const stopRedetect = scheduleRedetection(context, env);
+
+  let closing = false;
+  const shutdown = async (reason: string) => {
+    if (closing) return;
+    closing = true;
+    stopRedetect();
+    tracer.trace({ kind: "server.stopping", reason });
+    await context.registry.unregister(context.self.instance_id).catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGHUP", () => void shutdown("SIGHUP"));
+  process.stdin.on("end", () => void shutdown("stdin closed"));
+  process.stdin.on("close", () => void shutdown("stdin closed"));
+  const transport = new StdioServerTransport();
+  transport.onclose = () => void shutdown("transport closed");
+  await server.connect(transport);
+}

@@ -1,0 +1,178 @@
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { type AgentRecord, DEFAULT_ASK_TIMEOUT_MS, mailboxKeyOf, OxtailError } from "@oxtail/core";
+import type { ServerContext, WakeReport } from "../context.js";
+import { messageOut } from "./messaging.js";
+import { resolvePeer } from "./peers.js";
+import { ok } from "./result.js";
+
+/** How often ask_peer sends a progress notification while it waits (keeps idle-call timeouts away). */
+export const PROGRESS_EVERY_MS = 5000;
+
+/** The wait of ask_peer: the argument, else `OXTAIL_ASK_PEER_TIMEOUT_MS`, else 45 s. */
+export function askTimeout(requested: number | undefined, env: NodeJS.ProcessEnv): number {
+  if (requested) return requested;
+  const fromEnv = Number(env.OXTAIL_ASK_PEER_TIMEOUT_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_ASK_TIMEOUT_MS;
+}
+
+/**
+ * Wake a peer through its adapter's wake ladder (default: tmux), one rung after another
+ * until one types or starts a turn. One wake per peer at a time: a second caller shares
+ * the first's outcome.
+ */
+export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<WakeReport> {
+  const key = peer.client.session_id ?? peer.instance_id;
+  const inFlight = context.wakesInFlight.get(key);
+  if (inFlight) return inFlight;
+  const run = (async (): Promise<WakeReport> => {
+    const adapter = context.adapterFor(peer.client.type);
+    const ladder = adapter?.wakeProfile?.ladder ?? [{ strategy: "tmux" }];
+    let last: WakeReport = {
+      attempted: false,
+      strategy: null,
+      outcome: "skipped",
+      verified_after_ms: null,
+      reason: "no wake strategy applies to this peer",
+    };
+    for (const rung of ladder) {
+      const strategy = context.wakeStrategies.get(rung.strategy);
+      if (!strategy) continue;
+      const outcome = await strategy
+        .wake({ agent: peer, adapter, options: rung.options ?? {} })
+        .catch((error: unknown) => ({
+          attempted: true,
+          strategy: rung.strategy,
+          outcome: "failed" as const,
+          verifiedAfterMs: null,
+          reason: String((error as Error)?.message ?? error),
+        }));
+      last = {
+        attempted: outcome.attempted,
+        strategy: outcome.strategy,
+        outcome: outcome.outcome,
+        verified_after_ms: outcome.verifiedAfterMs,
+        reason: outcome.reason,
+      };
+      if (outcome.outcome === "submitted" || outcome.outcome === "unverified") break;
+    }
+    context.lastWakes.set(key, last);
+    context.tracer.trace({ kind: "wake", peer: key, ...last });
+    return last;
+  })().finally(() => context.wakesInFlight.delete(key));
+  context.wakesInFlight.set(key, run);
+  return run;
+}
+
+/**
+ * ask_peer: send, wake the peer if idle, and wait for its reply — a message from the
+ * peer that was not already waiting when the question was asked (one with
+ * `reply_to` = the question is preferred). On timeout the question stays delivered.
+ * Cancellation claims nothing.
+ */
+export async function askPeer(
+  context: ServerContext,
+  args: { target: string; body: string; timeout_ms?: number },
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  env: NodeJS.ProcessEnv,
+) {
+  const peer = await resolvePeer(context, args.target);
+  const peerSession = peer.client.session_id;
+  if (!peerSession) {
+    throw new OxtailError(
+      "peer-has-no-session-id",
+      "That peer has not told oxtail its session id yet, so its reply could not be recognised. Use send_message, or ask it to run claim_session.",
+    );
+  }
+  const inbox = context.myMailbox();
+  const stale = new Set(
+    (await context.mailbox.peek(inbox)).filter((m) => m.from.session_id === peerSession).map((m) => m.id),
+  );
+  const question = await context.mailbox.send({
+    from: context.sender(),
+    fromMailbox: inbox,
+    to: mailboxKeyOf(peer),
+    toSessionId: peerSession,
+    body: args.body,
+    replyTo: null,
+  });
+  const wake = await wakePeer(context, peer);
+  const timeoutMs = askTimeout(args.timeout_ms, env);
+  const progressToken = extra._meta?.progressToken;
+  const started = Date.now();
+  const progress =
+    progressToken === undefined
+      ? null
+      : setInterval(() => {
+          void extra
+            .sendNotification({
+              method: "notifications/progress",
+              params: {
+                progressToken,
+                progress: Date.now() - started,
+                total: timeoutMs,
+                message: "waiting for the peer's reply",
+              },
+            })
+            .catch(() => {});
+        }, PROGRESS_EVERY_MS);
+  try {
+    const claim = await context.mailbox.waitFor(
+      inbox,
+      (m) => m.from.session_id === peerSession && !stale.has(m.id),
+      {
+        timeoutMs,
+        signal: extra.signal,
+        prefer: (m) => m.reply_to === question.id,
+      },
+    );
+    const reply = claim?.messages[0] ?? null;
+    await claim?.ack();
+    return ok({
+      question_id: question.id,
+      timed_out: reply === null,
+      reply: reply ? messageOut(reply) : null,
+      wake,
+    });
+  } finally {
+    if (progress) clearInterval(progress);
+  }
+}
+
+/** wake_status: whether and how a peer could be woken now. */
+export async function wakeStatus(context: ServerContext, args: { target: string }) {
+  const peer = await resolvePeer(context, args.target);
+  const adapter = context.adapterFor(peer.client.type);
+  const liveness =
+    adapter?.capabilities.liveness && adapter.liveness
+      ? await adapter.liveness(peer).catch(() => null)
+      : null;
+  const ladder = adapter?.wakeProfile?.ladder ?? [{ strategy: "tmux" }];
+  let chosen: string | null = null;
+  const reasons: string[] = [];
+  for (const rung of ladder) {
+    const strategy = context.wakeStrategies.get(rung.strategy);
+    if (!strategy) {
+      reasons.push(`${rung.strategy}: not available`);
+      continue;
+    }
+    const readiness = await strategy.readiness({ agent: peer, adapter, options: rung.options ?? {} });
+    reasons.push(`${rung.strategy}: ${readiness.reason}`);
+    if (readiness.ready) {
+      chosen = rung.strategy;
+      break;
+    }
+  }
+  return ok({
+    session_id: peer.client.session_id,
+    client_type: peer.client.type,
+    pane: peer.tmux?.pane ?? null,
+    liveness: liveness
+      ? { state: liveness.state, last_activity: liveness.lastActivity, reason: liveness.reason }
+      : null,
+    strategy: chosen,
+    ready: chosen !== null,
+    reason: reasons.join("; "),
+    last_wake: context.lastWakes.get(peer.client.session_id ?? peer.instance_id) ?? null,
+  });
+}

@@ -1,0 +1,87 @@
+import { defineWakeStrategy, type WakeOutcome, type WakeTarget } from "@oxtail/core";
+import { createTmux, type Tmux, type TmuxTarget } from "./tmux.js";
+
+/**
+ * The text typed to wake a peer. Fixed by oxtail: message content never reaches a pane.
+ * Written as a fact, not a command.
+ */
+export const WAKE_TEXT =
+  "[oxtail] New messages from peers are waiting for you: read them with the read_my_messages tool and answer.";
+
+/** Options of the tmux wake strategy. */
+export interface TmuxWakeOptions {
+  /** Make the tmux handle for a socket (tests inject one). */
+  tmuxFor?: (target: TmuxTarget) => Tmux;
+  /** Pause between the paste and its Enter, ms (default 100: the recipe measured to submit in both clients). */
+  enterDelayMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Wakes an idle agent by typing into its tmux pane: a bracketed paste of {@link WAKE_TEXT},
+ * then Enter as a separate tmux call (the recipe that submitted every time in Claude Code
+ * and Codex; ../shared/realclients/README.md §4). It never types into a busy agent.
+ */
+const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
+  const tmuxFor = options?.tmuxFor ?? ((target: TmuxTarget) => createTmux(target));
+  const enterDelay = options?.enterDelayMs ?? 100;
+  const locate = (target: WakeTarget) => {
+    const pane = target.agent.tmux?.pane ?? null;
+    return { pane, tmux: tmuxFor({ socketPath: target.agent.tmux?.socket ?? null }) };
+  };
+  return {
+    name: "tmux",
+    capabilities: { verify: false },
+    requirements: { binaries: ["tmux"] },
+    async readiness(target) {
+      const { pane, tmux } = locate(target);
+      if (!pane) return { ready: false, reason: "the peer has no known tmux pane" };
+      if (!(await tmux.hasPane(pane).catch(() => false)))
+        return { ready: false, reason: `pane ${pane} is gone` };
+      const live =
+        target.adapter?.capabilities.liveness && target.adapter.liveness
+          ? await target.adapter.liveness(target.agent)
+          : null;
+      if (live?.state === "busy") return { ready: false, reason: `the peer is busy (${live.reason})` };
+      return {
+        ready: true,
+        reason: `pane ${pane} is reachable and the peer is ${live?.state ?? "not known to be busy"}`,
+      };
+    },
+    async wake(target): Promise<WakeOutcome> {
+      const readiness = await this.readiness(target);
+      if (!readiness.ready)
+        return {
+          attempted: false,
+          strategy: "tmux",
+          outcome: "skipped",
+          verifiedAfterMs: null,
+          reason: readiness.reason,
+        };
+      const { pane, tmux } = locate(target);
+      try {
+        await tmux.paste(pane as string, WAKE_TEXT);
+        await sleep(enterDelay);
+        await tmux.sendKeys(pane as string, ["Enter"]);
+        return {
+          attempted: true,
+          strategy: "tmux",
+          outcome: "unverified",
+          verifiedAfterMs: null,
+          reason: `typed the wake line into ${pane}`,
+        };
+      } catch (error) {
+        return {
+          attempted: true,
+          strategy: "tmux",
+          outcome: "failed",
+          verifiedAfterMs: null,
+          reason: (error as Error).message,
+        };
+      }
+    },
+  };
+});
+
+export default tmuxWake;
