@@ -21,13 +21,12 @@ type RegisterTool = (
     outputSchema: object;
     annotations: object;
   },
-  // biome-ignore lint/suspicious/noExplicitAny: arguments are validated by the tool's zod input schema before the call.
-  callback: (args: any, extra: Extra) => Promise<CallToolResult>,
+  callback: (args: never, extra: Extra) => Promise<CallToolResult>,
 ) => unknown;
-// biome-ignore lint/suspicious/noExplicitAny: each handler's arguments are checked by its zod contract.
+/** A tool handler; `never` arguments accept every handler, each checked by its zod contract. */
 type Handler = (
   context: ServerContext,
-  args: any,
+  args: never,
   extra: Extra,
   env: NodeJS.ProcessEnv,
 ) => Promise<CallToolResult>;
@@ -75,7 +74,7 @@ export function createMcpServer(
         const started = Date.now();
         try {
           await beforeCall();
-          const result = await handler(context, args, extra, env);
+          const result = await handler(context, args as never, extra, env);
           context.tracer.trace({ kind: "tool", tool: name, ok: !result.isError, ms: Date.now() - started });
           return result;
         } catch (error) {

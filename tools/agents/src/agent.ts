@@ -193,6 +193,11 @@ export class Agent {
     }
   }
 
+  /** Wait until an MCP server that marks readiness (like fixtures/echo-mcp.mjs) has had its tools listed. */
+  async waitForMcp(readyFile: string, timeoutMs = 60_000): Promise<void> {
+    await until(`the MCP server to be listed (${readyFile})`, timeoutMs, () => fs.existsSync(readyFile));
+  }
+
   /** Submit a prompt (bracketed paste, then Enter) and wait until the turn has finished. */
   async prompt(text: string, timeoutMs = 120_000): Promise<void> {
     const before = this.completedTurns();

@@ -62,6 +62,7 @@ async function demo(): Promise<void> {
       }),
     ]);
     agents.push(claude, codex);
+    await Promise.all([claude.waitForMcp(`${log}.ready`), codex.waitForMcp(`${log}.ready`)]);
     console.log("▶ both are idle at their prompts; submitting one prompt to each…");
     await Promise.all([
       claude.prompt("Say hello through the echo tool."),

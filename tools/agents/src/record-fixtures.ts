@@ -51,7 +51,13 @@ export async function recordClaude(tmux: PrivateTmux): Promise<void> {
     projectDir: dir,
     tmux,
     name: "claude-fixture",
-    mcpServers: { echo: { command: process.execPath, args: [ECHO_SERVER] } },
+    mcpServers: {
+      echo: {
+        command: process.execPath,
+        args: [ECHO_SERVER],
+        env: { ECHO_MCP_LOG: path.join(dir, "echo.log") },
+      },
+    },
     script: [
       [
         {
@@ -83,6 +89,7 @@ export async function recordClaude(tmux: PrivateTmux): Promise<void> {
     ],
   });
   try {
+    await agent.waitForMcp(path.join(dir, "echo.log.ready"));
     await agent.prompt("Give me an overview of this project.");
     await agent.prompt("Ask a sub-agent to count the files.");
     await agent.prompt("Ping the echo tool.");
@@ -108,7 +115,13 @@ export async function recordCodex(tmux: PrivateTmux): Promise<void> {
     projectDir: dir,
     tmux,
     name: "codex-fixture",
-    mcpServers: { echo: { command: process.execPath, args: [ECHO_SERVER] } },
+    mcpServers: {
+      echo: {
+        command: process.execPath,
+        args: [ECHO_SERVER],
+        env: { ECHO_MCP_LOG: path.join(dir, "echo.log") },
+      },
+    },
     script: [
       [
         { think: "List the files first.", tool: "exec_command", args: { cmd: "ls -a" } },
@@ -123,6 +136,7 @@ export async function recordCodex(tmux: PrivateTmux): Promise<void> {
     ],
   });
   try {
+    await agent.waitForMcp(path.join(dir, "echo.log.ready"));
     await agent.prompt("Give me an overview of this project.");
     await agent.prompt("Ping the echo tool.");
     await agent.prompt("Anything else?");

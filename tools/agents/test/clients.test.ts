@@ -39,6 +39,7 @@ describe.each<ClientKind>(["claude", "codex"])("a real %s driven by a scripted m
       ],
     });
     running.push(agent);
+    await agent.waitForMcp(`${echoLog}.ready`);
 
     await agent.prompt("Please call the echo tool.");
 
