@@ -99,3 +99,37 @@ export function scheduleRedetection(context: ServerContext, env: NodeJS.ProcessE
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Learn identity from a tool call's `_meta`, when the client's adapter reads it (Codex
+ * sends its thread id there on every call). Authoritative, so it wins over detection;
+ * identity pinned by claim_session is kept.
+ */
+export async function identityFromMeta(
+  context: ServerContext,
+  meta: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  if (context.pinned) return;
+  for (const { adapter } of context.adapters) {
+    const found = adapter?.identityFromRequestMeta?.(meta);
+    if (!adapter || !found?.sessionId) continue;
+    if (found.sessionId === context.self.client.session_id && context.self.client.type === adapter.name)
+      return;
+    context.detection = [
+      ...context.detection.filter((d) => d.strategy !== "request-meta"),
+      {
+        adapter: adapter.name,
+        strategy: "request-meta",
+        found: true,
+        reason: `a tool call's _meta names session ${found.sessionId}`,
+      },
+    ];
+    await context.updateSelf((record) => {
+      record.client.type = adapter.name;
+      record.client.session_id = found.sessionId ?? record.client.session_id;
+      record.client.transcript_path = found.transcriptPath ?? record.client.transcript_path;
+      return record;
+    });
+    return;
+  }
+}

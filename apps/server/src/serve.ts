@@ -4,7 +4,7 @@ import { createTracer, ensurePrivateDir, resolveHome } from "@oxtail/core";
 import tmuxWake from "@oxtail/wake-tmux";
 import { configuredAdapters, loadAdapters } from "./adapters.js";
 import { createContext, readVersion } from "./context.js";
-import { detectIdentity, scheduleRedetection } from "./identity.js";
+import { detectIdentity, identityFromMeta, scheduleRedetection } from "./identity.js";
 import { createMcpServer } from "./server.js";
 
 /** Serve MCP over stdio until the client goes away. Registers this instance and unregisters at exit. */
@@ -38,7 +38,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   });
 
   let detectedAfterInit = false;
-  const beforeCall = async () => {
+  const beforeCall = async (meta: Record<string, unknown> | undefined) => {
+    if (meta) await identityFromMeta(context, meta);
     if (!context.self.client.session_id || !detectedAfterInit) {
       detectedAfterInit = true;
       await detectIdentity(context, env).catch(() => {});

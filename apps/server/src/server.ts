@@ -49,7 +49,7 @@ const HANDLERS: Record<ToolName, Handler> = {
 export function createMcpServer(
   context: ServerContext,
   env: NodeJS.ProcessEnv,
-  beforeCall: () => Promise<void>,
+  beforeCall: (meta: Record<string, unknown> | undefined) => Promise<void>,
 ): McpServer {
   const server = new McpServer(
     { name: "oxtail", version: context.version },
@@ -73,7 +73,7 @@ export function createMcpServer(
       async (args: unknown, extra: Extra) => {
         const started = Date.now();
         try {
-          await beforeCall();
+          await beforeCall(extra._meta as Record<string, unknown> | undefined);
           const result = await handler(context, args as never, extra, env);
           context.tracer.trace({ kind: "tool", tool: name, ok: !result.isError, ms: Date.now() - started });
           return result;

@@ -6,7 +6,7 @@
 import { defineClientAdapter } from "@oxtail/core";
 import { detectCodex } from "./detect.js";
 import { codexLiveness } from "./liveness.js";
-import { codexHome, findRollout } from "./paths.js";
+import { codexHome, findRollout, threadIdFromMeta } from "./paths.js";
 import { readCodexRollout } from "./transcript.js";
 
 /** Options of the Codex adapter. */
@@ -34,6 +34,11 @@ const codexAdapter = defineClientAdapter<CodexAdapterOptions>((options) => {
     findTranscript: async (sessionId) => findRollout(home(), sessionId),
     readTranscript: readCodexRollout,
     liveness: codexLiveness,
+    identityFromRequestMeta: (meta) => {
+      const threadId = threadIdFromMeta(meta);
+      if (!threadId) return null;
+      return { sessionId: threadId, transcriptPath: findRollout(home(), threadId) };
+    },
     wakeProfile: { ladder: [{ strategy: "tmux", options: { recipe: "paste-enter" } }] },
   };
 });
@@ -47,5 +52,5 @@ export {
   THREAD_TIME_WINDOW_MS,
 } from "./detect.js";
 export { codexLiveness } from "./liveness.js";
-export { codexHome, findRollout, threadIdOfRollout, uuidV7Time } from "./paths.js";
+export { codexHome, findRollout, threadIdFromMeta, threadIdOfRollout, uuidV7Time } from "./paths.js";
 export { readCodexRollout, summarizeArguments } from "./transcript.js";

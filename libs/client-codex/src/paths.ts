@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { isSessionId } from "@oxtail/core";
 
 /** Codex's state folder: `$CODEX_HOME`, else `~/.codex`. */
 export function codexHome(env: Readonly<Record<string, string | undefined>>, home?: string): string {
@@ -74,4 +75,20 @@ function children(dir: string): string[] {
 /** Every `sessions/YYYY/MM/DD` folder, newest first. */
 export function allDayFolders(sessions: string): string[] {
   return children(sessions).flatMap(children).flatMap(children).sort().reverse();
+}
+
+/**
+ * The thread id Codex puts in every `tools/call` request's `_meta` (`threadId`, the same
+ * `sessionId`, and `x-codex-turn-metadata.thread_id`), or null. Measured on 0.169.0 in
+ * both daemon and `--no-daemon` modes.
+ */
+export function threadIdFromMeta(meta: Readonly<Record<string, unknown>>): string | null {
+  const turn = meta["x-codex-turn-metadata"];
+  const candidates = [
+    meta.threadId,
+    meta.sessionId,
+    turn && typeof turn === "object" ? (turn as { thread_id?: unknown }).thread_id : undefined,
+  ];
+  const id = candidates.find((c) => isSessionId(c));
+  return typeof id === "string" ? id.toLowerCase() : null;
 }

@@ -172,3 +172,33 @@ describe("Codex adapter: liveness", () => {
     expect(await adapter.liveness?.(agentRecord({}))).toMatchObject({ state: "unknown" });
   });
 });
+
+describe("Codex adapter: identity from a tool call's _meta", () => {
+  // The _meta Codex 0.169.0 sent on a tools/call (measured, both daemon and --no-daemon modes).
+  const meta = {
+    callId: "call_1",
+    "x-codex-turn-metadata": {
+      session_id: threadId,
+      thread_id: threadId,
+      turn_id: "01a20e4c-7da6-7460-ab9e-adc50c11d2b1",
+      codex_version: "0.169.0",
+    },
+    threadId: threadId.toUpperCase(),
+    sessionId: threadId,
+    windowId: `${threadId}:0`,
+    progressToken: 1,
+  };
+
+  it("reads the thread id and finds its rollout", () => {
+    expect(make().identityFromRequestMeta?.(meta)).toEqual({ sessionId: threadId, transcriptPath: file });
+  });
+
+  it("falls back to the turn metadata, and ignores a _meta without a valid thread id", () => {
+    const adapter = make();
+    expect(
+      adapter.identityFromRequestMeta?.({ "x-codex-turn-metadata": { thread_id: threadId } })?.sessionId,
+    ).toBe(threadId);
+    expect(adapter.identityFromRequestMeta?.({ threadId: "../../etc" })).toBeNull();
+    expect(adapter.identityFromRequestMeta?.({ progressToken: 3 })).toBeNull();
+  });
+});

@@ -26,6 +26,7 @@ const ClientAdapterShape = z
     findTranscript: fn.optional(),
     readTranscript: fn.optional(),
     liveness: fn.optional(),
+    identityFromRequestMeta: fn.optional(),
     wakeProfile: z
       .object({
         ladder: z.array(z.object({ strategy: NAME, options: z.record(z.string(), z.unknown()).optional() })),

@@ -148,6 +148,11 @@ export interface ClientAdapter {
   findTranscript?(sessionId: string, hint: { cwd: string | null }): Promise<string | null>;
   /** The newest turns of a transcript, reading only its tail. Required with `capabilities.transcript`. */
   readTranscript?(path: string, options: ReadTranscriptOptions): Promise<TranscriptTail>;
+  /**
+   * What a tool call's request `_meta` says about the session, if this client puts
+   * identity there (Codex sends the thread id on every `tools/call`); null otherwise.
+   */
+  identityFromRequestMeta?(meta: Readonly<Record<string, unknown>>): DetectedSession | null;
   /** Busy or idle. Required with `capabilities.liveness`. */
   liveness?(agent: AgentRecord): Promise<Liveness>;
   /** How to wake this client; absent when it cannot be woken. */
