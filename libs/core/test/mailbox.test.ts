@@ -198,6 +198,19 @@ describe("waiting for mail", () => {
     expect(bodies(await mailbox.peek(BOB))).toEqual(["stale from carol", "more from carol"]);
   });
 
+  it("prefers a message the prefer predicate accepts when several match at once", async () => {
+    const { mailbox, send } = setup();
+    const question = await send(BOB, ALICE, "the question");
+    await send(ALICE, BOB, "chatter");
+    await send(ALICE, BOB, "the answer", question.id);
+    const claim = await mailbox.waitFor(BOB, (m) => m.from.session_id === ALICE, {
+      timeoutMs: 5000,
+      prefer: (m) => m.reply_to === question.id,
+    });
+    expect(bodies(claim?.messages ?? [])).toEqual(["the answer"]);
+    expect(bodies(await mailbox.peek(BOB))).toEqual(["chatter"]);
+  });
+
   it("resolves null on timeout and on abort, consuming nothing", async () => {
     const { mailbox, send } = setup();
     await send(CAROL, BOB, "not it");

@@ -1,0 +1,244 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestAgent, until, World } from "./harness.ts";
+
+const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+
+let world: World;
+beforeEach(() => {
+  world = new World();
+});
+afterEach(async () => {
+  await world.dispose();
+});
+
+async function pair(): Promise<{ a: TestAgent; b: TestAgent; root: string }> {
+  const root = world.project();
+  const a = await world.agent({ cwd: root, pane: world.tmux.session("alpha", root), claudeSession: A });
+  const b = await world.agent({ cwd: root, pane: world.tmux.session("beta", root), claudeSession: B });
+  return { a, b, root };
+}
+
+type Msg = {
+  id: string;
+  body: string;
+  reply_to: string | null;
+  from: { session_id: string; client_type: string; display_name: string };
+};
+
+describe("send_message / read_my_messages", () => {
+  it("delivers in order with the sender's identity, consuming on read", async () => {
+    const { a, b } = await pair();
+    const first = await a.call("send_message", { target: "beta", body: "one" });
+    expect(first).toMatchObject({ ok: true, to_session_id: B });
+    await a.call("send_message", { target: B, body: "two", reply_to: first.message_id as string });
+    const read = (await b.call("read_my_messages")).messages as Msg[];
+    expect(read.map((m) => m.body)).toEqual(["one", "two"]);
+    expect(read[0]?.from).toMatchObject({
+      session_id: A,
+      client_type: "claude",
+      display_name: "claude (alpha)",
+    });
+    expect(read[1]?.reply_to).toBe(first.message_id);
+    expect((await b.call("read_my_messages")).messages).toEqual([]);
+  });
+
+  it("refuses what it should, with SPEC's codes, and stores nothing", async () => {
+    const { a, b } = await pair();
+    expect(await a.call("send_message", { target: "beta", body: "x".repeat(9 * 1024) })).toMatchObject({
+      ok: false,
+      error: "body-too-large",
+    });
+    expect(await a.call("send_message", { target: A, body: "me" })).toMatchObject({
+      ok: false,
+      error: "no-self-message",
+    });
+    expect(await a.call("send_message", { target: "alpha", body: "me" })).toMatchObject({
+      ok: false,
+      error: "no-self-message",
+    });
+    expect(await a.call("send_message", { target: "nobody", body: "x" })).toMatchObject({
+      ok: false,
+      error: "not-found",
+    });
+    expect(await a.call("send_message", { target: "beta", body: "x", reply_to: "not-an-id" })).toMatchObject({
+      ok: false,
+      error: "invalid-input",
+    });
+    expect((await b.call("read_my_messages")).messages).toEqual([]);
+  });
+
+  it("keeps message bodies as data: control characters and tmux key names arrive unchanged, and nothing is typed", async () => {
+    const { a, b } = await pair();
+    const body = "C-c Enter \u001b[2J $(reboot) `id` ; kill %1";
+    await a.call("send_message", { target: "beta", body });
+    expect(((await b.call("read_my_messages")).messages as Msg[])[0]?.body).toBe(body);
+    const pane = await b.call("read_session", { name: "alpha", mode: "pane" });
+    expect(String(pane.pane_text)).not.toContain("reboot");
+  });
+});
+
+describe("ask_peer", () => {
+  /** Play agent B: wait for a question, answer it (optionally after other chatter). */
+  async function answerNextQuestion(b: TestAgent, answer: (q: Msg) => { body: string; replyTo?: boolean }[]) {
+    const question = await until(
+      "a question for beta",
+      async () => ((await b.call("read_my_messages")).messages as Msg[])[0],
+    );
+    for (const reply of answer(question)) {
+      await b.call("send_message", {
+        target: A,
+        body: reply.body,
+        ...(reply.replyTo ? { reply_to: question.id } : {}),
+      });
+    }
+    return question;
+  }
+
+  it("sends, waits and returns the peer's reply; earlier messages from the peer are neither taken nor deleted", async () => {
+    const { a, b } = await pair();
+    await b.call("send_message", { target: A, body: "stale: sent before the question" });
+    const asking = a.call("ask_peer", { target: "beta", body: "What is 6 × 7?", timeout_ms: 30_000 });
+    const question = await answerNextQuestion(b, () => [{ body: "42", replyTo: true }]);
+    const result = await asking;
+    expect(result).toMatchObject({
+      ok: true,
+      question_id: question.id,
+      timed_out: false,
+      reply: { body: "42", reply_to: question.id },
+    });
+    expect(question.body).toBe("What is 6 × 7?");
+    expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual([
+      "stale: sent before the question",
+    ]);
+  });
+
+  it("with chatter and the answer arriving together, returns one of them and loses neither", async () => {
+    const { a, b } = await pair();
+    // (Which one is returned depends on arrival timing; the reply_to preference itself is
+    // unit-tested in core's mailbox tests, where both are waiting at once.)
+    const asking = a.call("ask_peer", { target: "beta", body: "Which one?", timeout_ms: 30_000 });
+    await answerNextQuestion(b, () => [{ body: "unrelated chatter" }, { body: "the answer", replyTo: true }]);
+    const result = await asking;
+    const reply = (result.reply as Msg).body;
+    // Either the reply arrived after the chatter was claimed as first message, or both were waiting:
+    // in both cases nothing is lost, and the other one is still readable.
+    const rest = ((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body);
+    expect([reply, ...rest].sort()).toEqual(["the answer", "unrelated chatter"]);
+  });
+
+  it("times out with timed_out: true; the question stays delivered and a late reply arrives normally", async () => {
+    const { a, b } = await pair();
+    const result = await a.call("ask_peer", { target: "beta", body: "Anyone?", timeout_ms: 300 });
+    expect(result).toMatchObject({ ok: true, timed_out: true, reply: null });
+    const questions = (await b.call("read_my_messages")).messages as Msg[];
+    expect(questions.map((q) => q.id)).toEqual([result.question_id]);
+    await b.call("send_message", { target: A, body: "late", reply_to: result.question_id as string });
+    expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual(["late"]);
+  });
+
+  it("honours OXTAIL_ASK_PEER_TIMEOUT_MS", async () => {
+    const root = world.project();
+    const a = await world.agent({ cwd: root, claudeSession: A, env: { OXTAIL_ASK_PEER_TIMEOUT_MS: "200" } });
+    await world.agent({ cwd: root, pane: world.tmux.session("beta", root), claudeSession: B });
+    expect(await a.call("ask_peer", { target: "beta", body: "quick?" })).toMatchObject({
+      ok: true,
+      timed_out: true,
+    });
+  });
+
+  it("cancellation by the client loses nothing: the reply stays for read_my_messages", async () => {
+    const { a, b } = await pair();
+    const controller = new AbortController();
+    const asking = a.client.callTool(
+      { name: "ask_peer", arguments: { target: "beta", body: "cancel me" } },
+      undefined,
+      { signal: controller.signal },
+    );
+    const question = await until(
+      "the question",
+      async () => ((await b.call("read_my_messages")).messages as Msg[])[0],
+    );
+    controller.abort();
+    await expect(asking).rejects.toThrow();
+    await b.call("send_message", { target: A, body: "answer after the cancel", reply_to: question.id });
+    expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual([
+      "answer after the cancel",
+    ]);
+  });
+
+  it("wakes an idle peer by typing oxtail's fixed line into its pane, never the question", async () => {
+    const root = world.project();
+    const a = await world.agent({ cwd: root, claudeSession: A });
+    // Beta's pane runs a reader that records every line typed into it.
+    const typed = path.join(root, "typed.txt");
+    const paneB = world.tmux.session(
+      "beta",
+      root,
+      `sh -c 'while IFS= read -r line; do printf "%s\\n" "$line" >> ${typed}; done'`,
+    );
+    await world.agent({ cwd: root, pane: paneB, claudeSession: B });
+    const result = await a.call("ask_peer", {
+      target: "beta",
+      body: "SECRET-QUESTION-TEXT",
+      timeout_ms: 500,
+    });
+    expect(result.wake).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
+    const lines = await until(
+      "the typed wake line",
+      () => fs.existsSync(typed) && fs.readFileSync(typed, "utf8"),
+    );
+    expect(lines).toContain("[oxtail] New messages from peers are waiting for you");
+    expect(lines).not.toContain("SECRET-QUESTION-TEXT");
+    const status = await a.call("wake_status", { target: "beta" });
+    expect(status).toMatchObject({
+      ok: true,
+      session_id: B,
+      client_type: "claude",
+      pane: paneB,
+      strategy: "tmux",
+      ready: true,
+    });
+    expect(status.last_wake).toMatchObject({ attempted: true, strategy: "tmux" });
+  });
+
+  it("does not wake a busy peer, and says why", async () => {
+    const root = world.project();
+    const claudeDir = world.project("claude");
+    fs.mkdirSync(path.join(claudeDir, "sessions"));
+    fs.writeFileSync(
+      path.join(claudeDir, "sessions", `${process.pid}.json`),
+      JSON.stringify({ pid: process.pid, sessionId: B, cwd: root, status: "busy", updatedAt: Date.now() }),
+    );
+    // One user's agents share Claude's state folder, where each session says busy or idle.
+    const a = await world.agent({ cwd: root, claudeSession: A, claudeDir });
+    await world.agent({ cwd: root, pane: world.tmux.session("beta", root), claudeSession: B, claudeDir });
+    const status = await a.call("wake_status", { target: "beta" });
+    expect(status).toMatchObject({ ready: false, strategy: null, liveness: { state: "busy" } });
+    const result = await a.call("ask_peer", { target: "beta", body: "busy?", timeout_ms: 200 });
+    expect(result.wake).toMatchObject({ attempted: false, outcome: "skipped" });
+    expect((result.wake as { reason: string }).reason).toContain("busy");
+  });
+});
+
+describe("lifecycle", () => {
+  it("registers at start and unregisters when the client closes stdin", async () => {
+    const root = world.project();
+    const a = await world.agent({ cwd: root, claudeSession: A });
+    const sessions = path.join(world.home, "sessions");
+    expect(fs.readdirSync(sessions)).toHaveLength(1);
+    expect((fs.statSync(sessions).mode & 0o777).toString(8)).toBe("700");
+    await a.close();
+    await until("the record to go", () => fs.readdirSync(sessions).length === 0);
+  });
+
+  it("unregisters on SIGTERM", async () => {
+    const root = world.project();
+    const a = await world.agent({ cwd: root, claudeSession: A });
+    const sessions = path.join(world.home, "sessions");
+    process.kill(a.pid, "SIGTERM");
+    await until("the record to go", () => fs.readdirSync(sessions).length === 0);
+  });
+});
