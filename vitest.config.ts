@@ -8,6 +8,7 @@ export default defineConfig({
       "libs/*/vitest.config.ts",
       "apps/*/vitest.config.ts",
       "tools/*/vitest.config.ts",
+      "examples/*/vitest.config.ts",
       "!tools/agents/vitest.config.ts",
     ],
     reporters: ["default", new PlainSummaryReporter()],
