@@ -17,6 +17,12 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runTranscriptBench, DEFAULTS } = await import("./transcript.ts");
     return runTranscriptBench(quick ? { bytes: 50 * 1000 * 1000 } : DEFAULTS);
   },
+  server: async (quick) => {
+    const { runServerBench, DEFAULTS } = await import("./server.ts");
+    return runServerBench(
+      quick ? { samples: 15, pollSamples: 5, records: 100, tmuxSessions: 10, listRuns: 5 } : DEFAULTS,
+    );
+  },
 };
 
 const { values, positionals } = parseArgs({
