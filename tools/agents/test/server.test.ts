@@ -82,7 +82,7 @@ describe("the oxtail server inside the real clients", () => {
         pane: string | null;
         tmux_session: string | null;
       };
-      const rows = await until("both agents listed with their session ids", 60_000, async () => {
+      const rows = await until<Row[]>("both agents listed with their session ids", 60_000, async () => {
         const result = await observer.callTool({ name: "list_project_sessions", arguments: {} });
         const list = (result.structuredContent as { rows: Row[] }).rows;
         return list.some((r) => r.session_id === claudeSession) && list.some((r) => r.session_id === threadId)
