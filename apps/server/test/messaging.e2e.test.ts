@@ -139,6 +139,21 @@ describe("ask_peer", () => {
     expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual(["late"]);
   });
 
+  it("sends progress notifications while it waits, so clients that time out idle calls keep it alive", async () => {
+    const { a } = await pair();
+    const progress: number[] = [];
+    const result = await a.client.callTool(
+      { name: "ask_peer", arguments: { target: "beta", body: "slow?", timeout_ms: 6500 } },
+      undefined,
+      {
+        onprogress: (p) => progress.push(p.progress),
+        timeout: 30_000,
+      },
+    );
+    expect((result.structuredContent as { timed_out: boolean }).timed_out).toBe(true);
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+  });
+
   it("honours OXTAIL_ASK_PEER_TIMEOUT_MS", async () => {
     const root = world.project();
     const a = await world.agent({ cwd: root, claudeSession: A, env: { OXTAIL_ASK_PEER_TIMEOUT_MS: "200" } });

@@ -1,0 +1,139 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { AgentRecord } from "@oxtail/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTmux, socketFromTmuxEnv } from "../src/tmux.ts";
+import tmuxWake, { WAKE_TEXT } from "../src/wake.ts";
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) {
+    try {
+      execFileSync("tmux", ["-S", path.join(dir, "sock"), "kill-server"], { stdio: "ignore" });
+    } catch {
+      // not running
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A private tmux server on its own socket, with one session whose pane records what is typed. */
+function privateServer() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-wake-tmux-"));
+  made.push(dir);
+  const socket = path.join(dir, "sock");
+  const typed = path.join(dir, "typed.txt");
+  execFileSync(
+    "tmux",
+    [
+      "-S",
+      socket,
+      "new-session",
+      "-d",
+      "-s",
+      "work",
+      "-c",
+      dir,
+      `sh -c 'while IFS= read -r l; do printf "%s\\n" "$l" >> ${typed}; done'`,
+    ],
+    {
+      env: { PATH: process.env.PATH },
+    },
+  );
+  const pane = execFileSync("tmux", ["-S", socket, "display-message", "-p", "-t", "work", "#{pane_id}"], {
+    encoding: "utf8",
+  }).trim();
+  return { dir, socket, typed, pane };
+}
+
+const waitFor = async (check: () => boolean) => {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+};
+
+describe("tmux access", () => {
+  it("lists sessions and panes of a private server, even with no locale in the environment", async () => {
+    const { socket, pane, dir } = privateServer();
+    const tmux = createTmux({ socketPath: socket, env: { PATH: process.env.PATH } });
+    expect(await tmux.listSessions()).toEqual([{ name: "work", attached: false, windows: 1 }]);
+    expect(await tmux.listPanes()).toEqual([
+      {
+        session: "work",
+        window: "0",
+        pane,
+        pid: expect.any(Number),
+        attached: false,
+        socket,
+        cwd: fs.realpathSync(dir),
+      },
+    ]);
+    expect(await tmux.hasPane(pane)).toBe(true);
+    expect(await tmux.hasPane("%999")).toBe(false);
+  });
+
+  it("answers empty lists when no server runs, and tmux-unavailable when tmux is missing", async () => {
+    const none = createTmux({ socketPath: path.join(os.tmpdir(), `oxtail-no-server-${process.pid}`) });
+    expect(await none.listPanes()).toEqual([]);
+    const missing = createTmux({ env: { PATH: "/nonexistent" } });
+    await expect(missing.listSessions()).rejects.toMatchObject({ code: "tmux-unavailable" });
+    expect(await missing.available()).toBe(false);
+  });
+
+  it("refuses anything but pane ids and key names before it reaches tmux", async () => {
+    const calls: string[][] = [];
+    const tmux = createTmux({ exec: async (args) => (calls.push(args), "") });
+    await expect(tmux.capture("work; rm -rf /", 10)).rejects.toMatchObject({ code: "invalid-input" });
+    await expect(tmux.sendKeys("%1", ["Enter", "C-c; ls"])).rejects.toMatchObject({ code: "invalid-input" });
+    await expect(tmux.paste("-t%1", "x")).rejects.toMatchObject({ code: "invalid-input" });
+    expect(calls).toEqual([]);
+  });
+
+  it("pastes text as data: a bracketed paste of a buffer, never send-keys", async () => {
+    const calls: string[][] = [];
+    const tmux = createTmux({ exec: async (args) => (calls.push(args), "") });
+    await tmux.paste("%3", "C-c Enter $(reboot)");
+    expect(calls.map((c) => c[0])).toEqual(["set-buffer", "paste-buffer"]);
+    expect(calls[0]?.slice(-2)).toEqual(["--", "C-c Enter $(reboot)"]);
+    expect(calls[1]).toContain("-p");
+  });
+
+  it("reads the socket from $TMUX", () => {
+    expect(socketFromTmuxEnv("/tmp/tmux-0/default,123,0")).toBe("/tmp/tmux-0/default");
+    expect(socketFromTmuxEnv(undefined)).toBeNull();
+  });
+});
+
+describe("tmux wake", () => {
+  const agent = (socket: string, pane: string | null): AgentRecord => ({
+    schema: 1,
+    instance_id: "1-1",
+    pid: 1,
+    start_time: null,
+    started_at: "",
+    updated_at: "",
+    oxtail_version: "t",
+    cwd: "/",
+    client: { type: null, name: null, version: null, session_id: null, transcript_path: null, cwd: null },
+    tmux: pane ? { socket, session: "work", window: "0", pane } : null,
+    state: null,
+  });
+
+  it("types oxtail's fixed line and submits it with a separate Enter", async () => {
+    const { socket, pane, typed } = privateServer();
+    const outcome = await tmuxWake().wake({ agent: agent(socket, pane), adapter: null, options: {} });
+    expect(outcome).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
+    await waitFor(() => fs.existsSync(typed));
+    expect(fs.readFileSync(typed, "utf8")).toBe(`${WAKE_TEXT}\n`);
+  });
+
+  it("skips a peer with no pane, or whose pane is gone, and says why", async () => {
+    const { socket } = privateServer();
+    expect(await tmuxWake().wake({ agent: agent(socket, null), adapter: null, options: {} })).toMatchObject({
+      attempted: false,
+      outcome: "skipped",
+    });
+    const gone = await tmuxWake().readiness({ agent: agent(socket, "%77"), adapter: null, options: {} });
+    expect(gone).toEqual({ ready: false, reason: "pane %77 is gone" });
+  });
+});
