@@ -1,4 +1,4 @@
 import { defineConfig } from "tsdown";
 import { baseConfig } from "../../tsdown.config.base.ts";
 
-export default defineConfig({ ...baseConfig });
+export default defineConfig({ ...baseConfig, entry: ["src/index.ts", "src/main.ts"] });

@@ -1,2 +1,6 @@
-/** @oxtail/hook — the client hook program; built by the hooks issue. */
+/** @oxtail/hook — the client hook program (bin/oxtail-hook). Exposed for tests and the CLI. */
+
+export type { HookEvent, HookInput, HookOutput } from "./handle.js";
+export { formatMail, HOOK_EVENTS, handleHook, MAX_CONTEXT_CHARS } from "./handle.js";
+/** The hook binary's name. */
 export const HOOK_NAME = "oxtail-hook";
