@@ -66,7 +66,7 @@ const base = { session_id: ME, transcript_path: "/t/x.jsonl", cwd: "/proj" };
 
 describe("PreToolUse", () => {
   it("with an empty mailbox: no output, exit 0, and Node is never started", () => {
-    for (const env of [{ CLAUDE_CODE_SESSION_ID: ME }, {}]) {
+    for (const env of [{ CLAUDE_CODE_SESSION_ID: ME }, {}] as Record<string, string>[]) {
       const r = runHook(
         "claude",
         "PreToolUse",

@@ -23,6 +23,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
       quick ? { samples: 15, pollSamples: 5, records: 100, tmuxSessions: 10, listRuns: 5 } : DEFAULTS,
     );
   },
+  hook: async (quick) => {
+    const { runHookBench, DEFAULTS } = await import("./hook.ts");
+    return runHookBench(quick ? { runs: 50 } : DEFAULTS);
+  },
 };
 
 const { values, positionals } = parseArgs({
