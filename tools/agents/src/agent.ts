@@ -39,6 +39,10 @@ export interface AgentOptions {
    * daemon), same endpoint and script, same tmux server. Stopping it stops only its pane.
    */
   shareWith?: Agent;
+  /** Runs after the HOME is prepared and before the client starts (e.g. `oxtail setup`). */
+  beforeStart?: (home: string) => void | Promise<void>;
+  /** Extra command-line arguments for the client. */
+  args?: string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -137,6 +141,8 @@ export class Agent {
       env.OPENAI_API_KEY = DUMMY_OPENAI_KEY;
       if (!options.daemon) args.push("--no-daemon");
     }
+    args.push(...(options.args ?? []));
+    await options.beforeStart?.(home);
     // A launcher with a clean environment; tmux's own TMUX/TMUX_PANE are kept, as a user's shell would.
     const launcher = path.join(home, "launch.sh");
     const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
