@@ -2,5 +2,7 @@
 
 export type { HookEvent, HookInput, HookOutput } from "./handle.js";
 export { formatMail, HOOK_EVENTS, handleHook, MAX_CONTEXT_CHARS } from "./handle.js";
+export type { SleepOutcome } from "./sleeper.js";
+export { REWAKE_TEXT, SLEEPER_LIFETIME_MS, sleepUntilMail } from "./sleeper.js";
 /** The hook binary's name. */
 export const HOOK_NAME = "oxtail-hook";

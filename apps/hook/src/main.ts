@@ -1,8 +1,11 @@
 // The Node part of oxtail-hook: `main.mjs <client> <event>`, stdin = the client's hook JSON.
 // Started by bin/oxtail-hook only when mail waits or identity is to be recorded. On any internal
 // error it prints nothing and exits 0 (traced when MCP_TRACE_FILE is set): never break the client.
+import os from "node:os";
+import path from "node:path";
 import { createTracer, resolveHome } from "@oxtail/core";
 import { handleHook } from "./handle.js";
+import { REWAKE_TEXT, sleepUntilMail } from "./sleeper.js";
 
 const tracer = createTracer(process.env.MCP_TRACE_FILE);
 const [client = "claude", event = ""] = process.argv.slice(2);
@@ -22,6 +25,21 @@ try {
       payload = parsed as Record<string, unknown>;
   } catch {
     // not JSON: nothing to act on
+  }
+  if (event === "Sleep") {
+    // The asyncRewake sleeper (Claude Code runs it in the background): exit 2 wakes the idle session.
+    const outcome = await sleepUntilMail({
+      sessionId: payload.session_id ?? process.env.CLAUDE_CODE_SESSION_ID,
+      home: resolveHome(process.env),
+      claudeDir: process.env.CLAUDE_CONFIG_DIR ?? path.join(os.homedir(), ".claude"),
+      tracer,
+    });
+    tracer.trace({ kind: "hook.sleeper", outcome });
+    if (outcome === "woke") {
+      process.stderr.write(`${REWAKE_TEXT}\n`);
+      process.exit(2);
+    }
+    process.exit(0);
   }
   const result = await handleHook({
     client,

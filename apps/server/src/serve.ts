@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createTracer, ensurePrivateDir, resolveHome } from "@oxtail/core";
@@ -30,6 +32,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     tracer.trace({ kind: "identity.failed", error: String(error) }),
   );
   await context.registry.register(context.self);
+  warnIfHookMissing(context.self.client.type, env);
   tracer.trace({
     kind: "server.started",
     instance_id: context.self.instance_id,
@@ -74,4 +77,27 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const transport = new StdioServerTransport();
   transport.onclose = () => void shutdown("transport closed");
   await server.connect(transport);
+}
+
+/** Say once on stderr when the detected client has no oxtail hook installed (mail then waits for read_my_messages). */
+function warnIfHookMissing(client: string | null, env: NodeJS.ProcessEnv): void {
+  const home = env.HOME ?? os.homedir();
+  const file =
+    client === "claude"
+      ? path.join(env.CLAUDE_CONFIG_DIR ?? path.join(home, ".claude"), "settings.json")
+      : client === "codex"
+        ? path.join(env.CODEX_HOME ?? path.join(home, ".codex"), "hooks.json")
+        : null;
+  if (!file) return;
+  let text = "";
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    // no file: no hook
+  }
+  if (!text.includes("oxtail-hook")) {
+    process.stderr.write(
+      `[oxtail] the oxtail hook is not installed for ${client} (${file}): peers' messages wait until read_my_messages is called. Run: oxtail install-hook --${client}\n`,
+    );
+  }
 }

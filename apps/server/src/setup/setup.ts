@@ -78,10 +78,20 @@ function addHooks(
   for (const event of HOOKED_EVENTS) {
     const list = Array.isArray(hooks[event]) ? hooks[event] : null;
     if (list?.some(isOurHook)) continue;
-    const entry = {
-      ...(event === "PreToolUse" ? { matcher: "*" } : {}),
-      hooks: [{ type: "command", command: `${quote(hook)} ${client} ${event}`, timeout: 10 }],
-    };
+    const hooksOfEntry: Record<string, unknown>[] = [
+      { type: "command", command: `${quote(hook)} ${client} ${event}`, timeout: 10 },
+    ];
+    // Claude Code: an asyncRewake sleeper waits in the background whenever the session may go idle.
+    if (client === "claude" && (event === "SessionStart" || event === "Stop")) {
+      hooksOfEntry.push({
+        type: "command",
+        command: `${quote(hook)} claude Sleep`,
+        async: true,
+        asyncRewake: true,
+        timeout: 3600,
+      });
+    }
+    const entry = { ...(event === "PreToolUse" ? { matcher: "*" } : {}), hooks: hooksOfEntry };
     out =
       list && list.length > 0 && out !== null
         ? appendToArray(out, ["hooks", event], entry)
