@@ -16,9 +16,10 @@ import {
   type StrategyVerdict,
   selfProcess,
   type Tracer,
+  tmuxSocketFromEnv,
   type WakeStrategy,
 } from "@oxtail/core";
-import { createTmux, socketFromTmuxEnv, type Tmux } from "@oxtail/wake-tmux";
+import { createTmux, type Tmux } from "@oxtail/wake-tmux";
 import type { LoadedAdapter } from "./adapters.js";
 
 /** A wake as reported by ask_peer and wake_status. */
@@ -100,7 +101,7 @@ export function createContext(options: ContextOptions): ServerContext {
   const mailbox = createMailbox({ store: createFsMailboxStore({ home, tracer }), tracer });
   const me = selfProcess();
   const now = new Date().toISOString();
-  const ownSocket = socketFromTmuxEnv(options.env.TMUX);
+  const ownSocket = tmuxSocketFromEnv(options.env.TMUX);
   const tmuxCache = new Map<string, Tmux>();
 
   const context: ServerContext = {

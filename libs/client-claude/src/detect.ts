@@ -12,6 +12,7 @@ import {
   processStartedAt,
   readIdentityDrops,
   type StrategyVerdict,
+  tmuxSocketFromEnv,
 } from "@oxtail/core";
 import { findTranscriptIn, projectKey } from "./paths.js";
 import { paneFromTmuxField, readSessionFile } from "./sessions.js";
@@ -23,11 +24,6 @@ export const CLAUDE_CLIENT_INFO_NAME = "claude-code";
 export function isClaudeProcess(p: ProcessInfo): boolean {
   const argv0 = p.cmdline.split(" ")[0] ?? "";
   return /^claude(\.exe)?$/.test(p.comm) || /(^|\/)claude(\.exe)?$/.test(argv0);
-}
-
-/** The socket path in `$TMUX` (`/tmp/tmux-0/default,1234,0` → `/tmp/tmux-0/default`). */
-export function tmuxSocketOf(tmux: string | undefined): string | null {
-  return tmux ? (tmux.split(",")[0] ?? null) || null : null;
 }
 
 /**
@@ -62,7 +58,7 @@ export async function detectClaude(context: DetectionContext, dir: string): Prom
   if (isSessionId(envId)) take("sessionId", envId.toLowerCase());
   take("cwd", env.CLAUDE_PROJECT_DIR ?? null);
   take("tmuxPane", env.TMUX_PANE ?? null);
-  take("tmuxSocket", tmuxSocketOf(env.TMUX));
+  take("tmuxSocket", tmuxSocketFromEnv(env.TMUX));
   strategies.push({
     strategy: "env",
     found: byEnv,
@@ -85,7 +81,7 @@ export async function detectClaude(context: DetectionContext, dir: string): Prom
     take("sessionId", file?.sessionId ?? null);
     take("cwd", file?.cwd ?? null);
     take("tmuxPane", paneFromTmuxField(file?.tmux ?? null) ?? parentEnv?.TMUX_PANE ?? null);
-    take("tmuxSocket", tmuxSocketOf(parentEnv?.TMUX));
+    take("tmuxSocket", tmuxSocketFromEnv(parentEnv?.TMUX));
     take("transcriptPath", open ?? null);
     take("clientVersion", file?.version ?? null);
     strategies.push({

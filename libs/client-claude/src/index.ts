@@ -38,9 +38,9 @@ const claudeAdapter = defineClientAdapter<ClaudeAdapterOptions>((options) => {
 });
 
 export default claudeAdapter;
-export { CLAUDE_CLIENT_INFO_NAME, detectClaude, isClaudeProcess, tmuxSocketOf } from "./detect.js";
+export { CLAUDE_CLIENT_INFO_NAME, detectClaude, isClaudeProcess } from "./detect.js";
 export { claudeLiveness } from "./liveness.js";
 export { claudeDir, findTranscriptIn, projectKey } from "./paths.js";
 export type { ClaudeSessionFile } from "./sessions.js";
 export { findSessionFile, paneFromTmuxField, readSessionFile } from "./sessions.js";
-export { readClaudeTranscript, summarizeArgs } from "./transcript.js";
+export { readClaudeTranscript } from "./transcript.js";

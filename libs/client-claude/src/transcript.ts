@@ -3,13 +3,13 @@ import {
   type ReadTranscriptOptions,
   readLinesBackward,
   shorten,
+  summarizeArguments,
   type ToolCallSummary,
   type TranscriptTail,
   type Turn,
 } from "@oxtail/core";
 
-/** Longest rendering of a tool call's arguments / result. */
-const ARGS_MAX = 160;
+/** Longest rendering of a tool call's result. */
 const RESULT_MAX = 240;
 
 interface Block {
@@ -20,17 +20,6 @@ interface Block {
   input?: unknown;
   tool_use_id?: string;
   content?: unknown;
-}
-
-/** Render tool input as `key=value …`, short. */
-export function summarizeArgs(input: unknown): string {
-  if (input === null || input === undefined) return "";
-  if (typeof input !== "object") return shorten(String(input), ARGS_MAX);
-  const parts = Object.entries(input as Record<string, unknown>).map(
-    ([k, v]) =>
-      `${k}=${typeof v === "string" ? JSON.stringify(shorten(v, 80)) : shorten(JSON.stringify(v) ?? "", 80)}`,
-  );
-  return shorten(parts.join(" "), ARGS_MAX);
 }
 
 function contentText(content: unknown): string {
@@ -86,7 +75,7 @@ export async function readClaudeTranscript(
       .filter((b) => b.type === "tool_use")
       .map((b) => ({
         name: String(b.name ?? "?"),
-        summary: summarizeArgs(b.input),
+        summary: summarizeArguments(b.input),
         result: b.id && results.has(b.id) ? shorten(results.get(b.id) as string, RESULT_MAX) : null,
       }));
     if (text || toolCalls.length > 0) {

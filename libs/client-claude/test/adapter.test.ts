@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type AgentRecord, writeIdentityDrop } from "@oxtail/core";
-import { runClientAdapterConformance } from "@oxtail/core/testing";
+import { makeAgentRecord, runClientAdapterConformance } from "@oxtail/core/testing";
 import { afterEach, describe, expect, it, test } from "vitest";
 import claudeAdapter from "../src/index.ts";
 import { CLAUDE_HOME, FIXTURES, recordedSession } from "./fixtures.ts";
@@ -18,30 +18,8 @@ const context = (over: Partial<Parameters<ReturnType<typeof make>["detect"]>[0]>
   ...over,
 });
 
-function agentRecord(client: Partial<AgentRecord["client"]>): AgentRecord {
-  const now = new Date().toISOString();
-  return {
-    schema: 1,
-    instance_id: `${process.pid}-1`,
-    pid: process.pid,
-    start_time: null,
-    started_at: now,
-    updated_at: now,
-    oxtail_version: "test",
-    cwd: "/tmp",
-    tmux: null,
-    state: null,
-    client: {
-      type: "claude",
-      name: "claude-code",
-      version: null,
-      session_id: null,
-      transcript_path: null,
-      cwd: null,
-      ...client,
-    },
-  };
-}
+const agentRecord = (client: Partial<AgentRecord["client"]>): AgentRecord =>
+  makeAgentRecord({ client: { type: "claude", name: "claude-code", ...client } });
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
+import { summarizeArguments as summarizeArgs } from "@oxtail/core";
 import { describe, expect, it } from "vitest";
-import { readClaudeTranscript, summarizeArgs } from "../src/transcript.ts";
+import { readClaudeTranscript } from "../src/transcript.ts";
 import { FIXTURES, recordedSession } from "./fixtures.ts";
 
 const { file } = recordedSession();

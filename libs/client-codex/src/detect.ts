@@ -14,6 +14,7 @@ import {
   processStartedAt,
   readIdentityDrops,
   type StrategyVerdict,
+  tmuxSocketFromEnv,
 } from "@oxtail/core";
 import { allDayFolders, findRollout, listRollouts, threadIdOfRollout, uuidV7Time } from "./paths.js";
 
@@ -26,10 +27,6 @@ export function codexRole(p: ProcessInfo): "daemon" | "tui" | null {
   const isCodex = p.comm === "codex" || /(^|\/)codex$/.test(argv[0] ?? "");
   if (!isCodex) return null;
   return argv.includes("app-server") ? "daemon" : "tui";
-}
-
-function tmuxSocketOf(tmux: string | undefined): string | null {
-  return tmux ? (tmux.split(",")[0] ?? null) || null : null;
 }
 
 /** The cwd a rollout's `session_meta` names (its first line), or null. */
@@ -100,7 +97,7 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
   if (isSessionId(env.CODEX_THREAD_ID)) take("sessionId", env.CODEX_THREAD_ID.toLowerCase());
   const envPane = underDaemon ? null : (env.TMUX_PANE ?? null);
   take("tmuxPane", envPane);
-  take("tmuxSocket", underDaemon ? null : tmuxSocketOf(env.TMUX));
+  take("tmuxSocket", underDaemon ? null : tmuxSocketFromEnv(env.TMUX));
   strategies.push({
     strategy: "env",
     found: Boolean(isSessionId(env.CODEX_THREAD_ID) || envPane),
@@ -120,7 +117,7 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
     const tuiEnv = processEnvironment(tui.pid);
     const rollout = openFiles(tui.pid).find((f) => threadIdOfRollout(f) !== null) ?? null;
     take("tmuxPane", tuiEnv?.TMUX_PANE ?? null);
-    take("tmuxSocket", tmuxSocketOf(tuiEnv?.TMUX));
+    take("tmuxSocket", tmuxSocketFromEnv(tuiEnv?.TMUX));
     if (rollout) {
       take("transcriptPath", rollout);
       take("sessionId", threadIdOfRollout(rollout));
@@ -200,7 +197,7 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
     const tuis = born === null ? [] : tuisStartedNear(born, context.cwd);
     const paneEnv = tuis.length === 1 && tuis[0] ? processEnvironment(tuis[0]) : null;
     take("tmuxPane", paneEnv?.TMUX_PANE ?? null);
-    take("tmuxSocket", tmuxSocketOf(paneEnv?.TMUX));
+    take("tmuxSocket", tmuxSocketFromEnv(paneEnv?.TMUX));
     strategies.push({
       strategy: "tui-by-thread-time",
       found: Boolean(paneEnv?.TMUX_PANE),

@@ -53,4 +53,4 @@ export {
 } from "./detect.js";
 export { codexLiveness } from "./liveness.js";
 export { codexHome, findRollout, threadIdFromMeta, threadIdOfRollout, uuidV7Time } from "./paths.js";
-export { readCodexRollout, summarizeArguments } from "./transcript.js";
+export { readCodexRollout } from "./transcript.js";

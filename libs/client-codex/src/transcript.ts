@@ -3,12 +3,12 @@ import {
   type ReadTranscriptOptions,
   readLinesBackward,
   shorten,
+  summarizeArguments,
   type ToolCallSummary,
   type TranscriptTail,
   type Turn,
 } from "@oxtail/core";
 
-const ARGS_MAX = 160;
 const RESULT_MAX = 240;
 
 /** User-role messages Codex writes for itself (context, instructions), not typed by a person. */
@@ -42,24 +42,6 @@ function outputText(output: unknown): string {
     return (output as { content: string }).content;
   }
   return JSON.stringify(output ?? "");
-}
-
-/** Render a function call's JSON-string arguments as `key=value …`. */
-export function summarizeArguments(raw: unknown): string {
-  let value: unknown = raw;
-  if (typeof raw === "string") {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return shorten(raw, ARGS_MAX);
-    }
-  }
-  if (!value || typeof value !== "object") return shorten(String(value ?? ""), ARGS_MAX);
-  const parts = Object.entries(value as Record<string, unknown>).map(
-    ([k, v]) =>
-      `${k}=${typeof v === "string" ? JSON.stringify(shorten(v, 80)) : shorten(JSON.stringify(v) ?? "", 80)}`,
-  );
-  return shorten(parts.join(" "), ARGS_MAX);
 }
 
 interface Group {

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type AgentRecord, writeIdentityDrop } from "@oxtail/core";
-import { runClientAdapterConformance } from "@oxtail/core/testing";
+import { makeAgentRecord, runClientAdapterConformance } from "@oxtail/core/testing";
 import { afterEach, describe, expect, it, test } from "vitest";
 import codexAdapter from "../src/index.ts";
 import { findRollout, threadIdOfRollout, uuidV7Time } from "../src/paths.ts";
@@ -19,30 +19,8 @@ const context = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function agentRecord(client: Partial<AgentRecord["client"]>): AgentRecord {
-  const now = new Date().toISOString();
-  return {
-    schema: 1,
-    instance_id: `${process.pid}-1`,
-    pid: process.pid,
-    start_time: null,
-    started_at: now,
-    updated_at: now,
-    oxtail_version: "test",
-    cwd: "/tmp",
-    tmux: null,
-    state: null,
-    client: {
-      type: "codex",
-      name: "codex-mcp-client",
-      version: null,
-      session_id: null,
-      transcript_path: null,
-      cwd: null,
-      ...client,
-    },
-  };
-}
+const agentRecord = (client: Partial<AgentRecord["client"]>): AgentRecord =>
+  makeAgentRecord({ client: { type: "codex", name: "codex-mcp-client", ...client } });
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,7 @@
 import path from "node:path";
+import { summarizeArguments } from "@oxtail/core";
 import { describe, expect, it } from "vitest";
-import { readCodexRollout, summarizeArguments } from "../src/transcript.ts";
+import { readCodexRollout } from "../src/transcript.ts";
 import { FIXTURES, recordedRollout } from "./fixtures.ts";
 
 const { file } = recordedRollout();

@@ -85,6 +85,7 @@ export {
   processEnvironment,
   processInfo,
   processStartedAt,
+  tmuxSocketFromEnv,
 } from "./process/proc.js";
 export type { Registry, RegistryOptions, RegistryScan } from "./registry/registry.js";
 export { collapseBySession, createRegistry, findAgent, mailboxKeyOf } from "./registry/registry.js";
@@ -120,4 +121,10 @@ export {
 export type { TraceEvent, Tracer } from "./trace/trace.js";
 export { createTracer, NULL_TRACER } from "./trace/trace.js";
 export type { TailOptions } from "./transcript/tail.js";
-export { parseJsonLine, readLinesBackward, shorten } from "./transcript/tail.js";
+export {
+  parseJsonLine,
+  readLinesBackward,
+  shorten,
+  summarizeArguments,
+  TOOL_ARGS_MAX,
+} from "./transcript/tail.js";

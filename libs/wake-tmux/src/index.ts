@@ -6,7 +6,7 @@ import tmuxWake from "./wake.js";
 
 export default tmuxWake;
 export type { Tmux, TmuxExec, TmuxOptions, TmuxPane, TmuxSession, TmuxTarget } from "./tmux.js";
-export { createTmux, socketFromTmuxEnv } from "./tmux.js";
+export { createTmux } from "./tmux.js";
 export type { TmuxWakeOptions } from "./wake.js";
 export { WAKE_TEXT } from "./wake.js";
 /** The strategy's name. */

@@ -204,8 +204,3 @@ function checkPaneId(pane: string): void {
   if (!/^%\d+$/.test(pane))
     throw new OxtailError("invalid-input", `Not a tmux pane id: ${JSON.stringify(pane)}.`);
 }
-
-/** The socket path in a `$TMUX` value (`/tmp/tmux-0/default,1234,0`). */
-export function socketFromTmuxEnv(value: string | undefined): string | null {
-  return value ? (value.split(",")[0] ?? null) || null : null;
-}

@@ -3,8 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AgentRecord } from "@oxtail/core";
+import { tmuxSocketFromEnv as socketFromTmuxEnv } from "@oxtail/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTmux, socketFromTmuxEnv } from "../src/tmux.ts";
+import { createTmux } from "../src/tmux.ts";
 import tmuxWake, { WAKE_TEXT } from "../src/wake.ts";
 
 const made: string[] = [];

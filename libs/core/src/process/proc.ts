@@ -97,3 +97,8 @@ export function processStartedAt(pid: number): number | null {
     return null;
   }
 }
+
+/** The tmux socket path in a `$TMUX` value (`/tmp/tmux-0/default,1234,0` → `/tmp/tmux-0/default`), or null. */
+export function tmuxSocketFromEnv(value: string | undefined | null): string | null {
+  return value ? (value.split(",")[0] ?? null) || null : null;
+}

@@ -76,3 +76,28 @@ export function shorten(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
 }
+
+/** Longest rendering of a tool call's arguments. */
+export const TOOL_ARGS_MAX = 160;
+
+/**
+ * Render a tool call's arguments as short `key=value …` text. Takes an object, or a JSON
+ * string of one (as Codex writes them); anything else is shown as text.
+ */
+export function summarizeArguments(input: unknown): string {
+  let value: unknown = input;
+  if (typeof input === "string") {
+    try {
+      value = JSON.parse(input);
+    } catch {
+      return shorten(input, TOOL_ARGS_MAX);
+    }
+  }
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "object") return shorten(String(value), TOOL_ARGS_MAX);
+  const parts = Object.entries(value as Record<string, unknown>).map(
+    ([k, v]) =>
+      `${k}=${typeof v === "string" ? JSON.stringify(shorten(v, 80)) : shorten(JSON.stringify(v) ?? "", 80)}`,
+  );
+  return shorten(parts.join(" "), TOOL_ARGS_MAX);
+}
