@@ -61,6 +61,20 @@ const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
         };
       const { pane, tmux } = locate(target);
       try {
+        if (target.options.retry) {
+          // A retry: the line is already in the composer. A non-character key ends a paste
+          // burst (Codex), then Enter submits; no second paste.
+          await tmux.sendKeys(pane as string, ["Right"]);
+          await sleep(enterDelay);
+          await tmux.sendKeys(pane as string, ["Enter"]);
+          return {
+            attempted: true,
+            strategy: "tmux",
+            outcome: "unverified",
+            verifiedAfterMs: null,
+            reason: `pressed Right, Enter again in ${pane}`,
+          };
+        }
         await tmux.paste(pane as string, WAKE_TEXT);
         await sleep(enterDelay);
         await tmux.sendKeys(pane as string, ["Enter"]);

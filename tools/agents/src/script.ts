@@ -11,7 +11,13 @@ export type Step =
      * Call a tool. With `server`, `tool` is an MCP tool's own name and `server` its MCP
      * server's name in the client config; without, `tool` is a built-in tool (`Bash`, `exec_command`).
      */
-    | { tool: string; server?: string; args: Record<string, unknown>; say?: string }
+    | {
+        tool: string;
+        server?: string;
+        /** The arguments, or a function of the last tool result's text (e.g. to reply to a message id). */
+        args: Record<string, unknown> | ((lastToolResult: string | null) => Record<string, unknown>);
+        say?: string;
+      }
     /** Say whatever the last tool result said (optionally prefixed); ends the turn. */
     | { sayLastToolResult: true; prefix?: string }
   ) & {
@@ -105,5 +111,19 @@ export function resolveStep(
       text: `(scripted model: tool ${label} is not offered; offered: ${offered.join(", ")})`,
     };
   }
-  return { kind: "tool", name, args: step.args, ...(step.say ? { text: step.say } : {}), ...think };
+  const args = typeof step.args === "function" ? step.args(lastToolResult) : step.args;
+  return { kind: "tool", name, args, ...(step.say ? { text: step.say } : {}), ...think };
+}
+
+/** The first JSON object inside a tool result's text (Codex frames results as "Wall time: …\nOutput:<json>"). */
+export function jsonInResult(text: string | null): Record<string, unknown> | null {
+  if (!text) return null;
+  const start = text.indexOf("{");
+  const end = text.lastIndexOf("}");
+  if (start < 0 || end < start) return null;
+  try {
+    return JSON.parse(text.slice(start, end + 1)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }

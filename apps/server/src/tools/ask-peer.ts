@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type AgentRecord, DEFAULT_ASK_TIMEOUT_MS, mailboxKeyOf, OxtailError } from "@oxtail/core";
@@ -16,10 +17,51 @@ export function askTimeout(requested: number | undefined, env: NodeJS.ProcessEnv
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_ASK_TIMEOUT_MS;
 }
 
+/** How long a wake has to show a new turn before it is retried (once), in ms. */
+export const WAKE_VERIFY_MS = 8000;
+
+/** What tells that the peer started a turn: its transcript grew, or it turned busy. */
+async function turnSignal(
+  context: ServerContext,
+  peer: AgentRecord,
+): Promise<{ size: number; busy: boolean }> {
+  const adapter = context.adapterFor(peer.client.type);
+  let size = -1;
+  try {
+    if (peer.client.transcript_path) size = fs.statSync(peer.client.transcript_path).size;
+  } catch {
+    // no transcript yet
+  }
+  const live =
+    adapter?.capabilities.liveness && adapter.liveness
+      ? await adapter.liveness(peer).catch(() => null)
+      : null;
+  return { size, busy: live?.state === "busy" };
+}
+
+/** Wait until the peer shows a new turn compared with `before`; the ms it took, or null. */
+async function verifyTurn(
+  context: ServerContext,
+  peer: AgentRecord,
+  before: { size: number },
+  started: number,
+  withinMs: number,
+): Promise<number | null> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const now = await turnSignal(context, peer);
+    if (now.busy || now.size > before.size) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
 /**
- * Wake a peer through its adapter's wake ladder (default: tmux), one rung after another
- * until one types or starts a turn. One wake per peer at a time: a second caller shares
- * the first's outcome.
+ * Wake a peer through its adapter's wake ladder (default: tmux). Each rung that types is
+ * verified — the peer's transcript grows or it turns busy within {@link WAKE_VERIFY_MS} —
+ * and retried once (`options.retry`: for tmux, a flush key and Enter, no second paste)
+ * before the next rung is tried. One wake per peer at a time: a second caller shares the
+ * first's outcome.
  */
 export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<WakeReport> {
   const key = peer.client.session_id ?? peer.instance_id;
@@ -38,23 +80,41 @@ export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<Wak
     for (const rung of ladder) {
       const strategy = context.wakeStrategies.get(rung.strategy);
       if (!strategy) continue;
-      const outcome = await strategy
-        .wake({ agent: peer, adapter, options: rung.options ?? {} })
-        .catch((error: unknown) => ({
+      const before = await turnSignal(context, peer);
+      const started = Date.now();
+      for (const retry of [false, true]) {
+        const options = { ...(rung.options ?? {}), ...(retry ? { retry: true } : {}) };
+        const outcome = await strategy.wake({ agent: peer, adapter, options }).catch((error: unknown) => ({
           attempted: true,
           strategy: rung.strategy,
           outcome: "failed" as const,
           verifiedAfterMs: null,
           reason: String((error as Error)?.message ?? error),
         }));
-      last = {
-        attempted: outcome.attempted,
-        strategy: outcome.strategy,
-        outcome: outcome.outcome,
-        verified_after_ms: outcome.verifiedAfterMs,
-        reason: outcome.reason,
-      };
-      if (outcome.outcome === "submitted" || outcome.outcome === "unverified") break;
+        last = {
+          attempted: outcome.attempted,
+          strategy: outcome.strategy,
+          outcome: outcome.outcome,
+          verified_after_ms: outcome.verifiedAfterMs,
+          reason: outcome.reason,
+        };
+        if (outcome.outcome === "submitted" || outcome.outcome !== "unverified") break;
+        const verified = await verifyTurn(context, peer, before, started, WAKE_VERIFY_MS);
+        if (verified !== null) {
+          last = {
+            ...last,
+            outcome: "submitted",
+            verified_after_ms: verified,
+            reason: `${outcome.reason}; the peer started a turn${retry ? " after one retry" : ""}`,
+          };
+          break;
+        }
+        last = {
+          ...last,
+          reason: `${outcome.reason}; no new turn within ${WAKE_VERIFY_MS / 1000} s${retry ? " after one retry" : ""}`,
+        };
+      }
+      if (last.outcome === "submitted") break;
     }
     context.lastWakes.set(key, last);
     context.tracer.trace({ kind: "wake", peer: key, ...last });
