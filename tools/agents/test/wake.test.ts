@@ -2,9 +2,12 @@
 // reply; and the reverse. Both clients run the built oxtail server from their MCP config, in one
 // private tmux server; the asked peer is idle at its prompt and is woken by oxtail's tmux wake.
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createFsRegistryStore, createRegistry } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
@@ -56,6 +59,80 @@ const answerTurn = (answer: string): Turn => [
   },
   { say: "answered the peer" },
 ];
+
+const WAKES = 20;
+
+describe.each(["claude", "codex"] as const)("20 consecutive wakes of an idle real %s", (kind) => {
+  it(`${WAKES} ask_peer calls, each waking the idle peer, all verified submitted and answered`, async () => {
+    const w = world();
+    const peer = await Agent.start({
+      kind,
+      projectDir: w.project,
+      tmux: w.tmux,
+      name: `${kind}-peer`,
+      mcpServers: { oxtail: w.oxtail },
+      script: [
+        ...(kind === "codex" ? [[{ say: "ready" }] as Turn] : []),
+        ...Array.from({ length: WAKES }, (_, i) => answerTurn(`answer ${i}`)),
+      ],
+    });
+    running.push(peer);
+    if (kind === "codex") await peer.prompt("hello");
+    await until(`the ${kind} peer registered`, 30_000, async () =>
+      (await w.registry.list()).some((a) => a.client.type === kind && a.client.session_id && a.tmux?.pane),
+    );
+    // The asker: a real oxtail server driven by the SDK's Client, as a simulated Claude session.
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [SERVER],
+      cwd: w.project,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: os.homedir(),
+        OXTAIL_HOME: w.home,
+        CLAUDECODE: "1",
+        CLAUDE_CODE_SESSION_ID: randomUUID(),
+      },
+    });
+    const asker = new Client({ name: "claude-code", version: "test" });
+    await asker.connect(transport);
+    let submitted = 0;
+    let answered = 0;
+    const verifiedMs: number[] = [];
+    try {
+      for (let i = 0; i < WAKES; i++) {
+        const turns = peer.completedTurns();
+        const result = await asker.callTool(
+          {
+            name: "ask_peer",
+            arguments: { target: `${kind}-peer`, body: `question ${i}?`, timeout_ms: 60_000 },
+          },
+          undefined,
+          {
+            timeout: 120_000,
+          },
+        );
+        const out = result.structuredContent as {
+          reply: { body: string } | null;
+          wake: { outcome: string; verified_after_ms: number | null };
+        };
+        if (out.wake.outcome === "submitted") {
+          submitted += 1;
+          verifiedMs.push(out.wake.verified_after_ms ?? -1);
+        }
+        if (out.reply?.body === `answer ${i}`) answered += 1;
+        await until(`the ${kind} peer's turn ${i} to end`, 60_000, () => peer.completedTurns() > turns);
+      }
+    } finally {
+      await asker.close();
+    }
+    console.log(
+      `[wake] ${kind}: ${submitted}/${WAKES} wakes verified submitted, ${answered}/${WAKES} answered; verified after ${verifiedMs.join(", ")} ms`,
+    );
+    expect(submitted).toBe(WAKES);
+    expect(answered).toBe(WAKES);
+  });
+});
 
 describe("ask_peer wakes an idle peer in the real clients", () => {
   it("a real Claude Code asks an idle real Codex; Codex is woken, answers, and ask_peer returns the reply", async () => {
