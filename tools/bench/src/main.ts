@@ -27,6 +27,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runHookBench, DEFAULTS } = await import("./hook.ts");
     return runHookBench(quick ? { runs: 50 } : DEFAULTS);
   },
+  wake: async (quick) => {
+    const { runWakeBench, DEFAULTS } = await import("./wake.ts");
+    return runWakeBench(quick ? { wakes: 5, burstTries: 2 } : DEFAULTS);
+  },
 };
 
 const { values, positionals } = parseArgs({
