@@ -116,7 +116,7 @@ export async function startScriptedEndpoint(format: WireFormat, script: Script):
       requests.push(record);
       if (record.main) {
         const results = toolResultsOf(format, body);
-        record.action = resolveStep(cursor.next(), offeredTools(format, body), results.at(-1) ?? null);
+        record.action = resolveStep(cursor.next(), offeredTools(format, body), results.at(-1) ?? null, raw);
         callCounter += 1;
         if (format === "anthropic") streamAnthropic(res, record.action, callCounter, body);
         else streamOpenAi(res, record.action, callCounter);

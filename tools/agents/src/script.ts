@@ -15,7 +15,9 @@ export type Step =
         tool: string;
         server?: string;
         /** The arguments, or a function of the last tool result's text (e.g. to reply to a message id). */
-        args: Record<string, unknown> | ((lastToolResult: string | null) => Record<string, unknown>);
+        args:
+          | Record<string, unknown>
+          | ((lastToolResult: string | null, requestText: string) => Record<string, unknown>);
         say?: string;
       }
     /** Say whatever the last tool result said (optionally prefixed); ends the turn. */
@@ -88,6 +90,7 @@ export function resolveStep(
   step: Step | null,
   offered: readonly string[],
   lastToolResult: string | null,
+  requestText = "",
 ): Action {
   if (step === null) return { kind: "text", text: SCRIPT_EXHAUSTED_TEXT };
   const think = step.think ? { think: step.think } : {};
@@ -111,7 +114,7 @@ export function resolveStep(
       text: `(scripted model: tool ${label} is not offered; offered: ${offered.join(", ")})`,
     };
   }
-  const args = typeof step.args === "function" ? step.args(lastToolResult) : step.args;
+  const args = typeof step.args === "function" ? step.args(lastToolResult, requestText) : step.args;
   return { kind: "tool", name, args, ...(step.say ? { text: step.say } : {}), ...think };
 }
 

@@ -14,6 +14,7 @@ import { Agent, until } from "../src/agent.ts";
 import type { McpServerConfig } from "../src/homes.ts";
 import { jsonInResult, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
+import { readClaudeStatus } from "../src/transcripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const SERVER = path.join(ROOT, "apps/server/dist/main.mjs");
@@ -131,6 +132,84 @@ describe.each(["claude", "codex"] as const)("20 consecutive wakes of an idle rea
     );
     expect(submitted).toBe(WAKES);
     expect(answered).toBe(WAKES);
+  });
+});
+
+describe("a busy peer", () => {
+  it("is not typed into, and still answers once its turn ends: the Stop hook hands it the question", async () => {
+    const w = world();
+    const claude = await Agent.start({
+      kind: "claude",
+      projectDir: w.project,
+      tmux: w.tmux,
+      name: "claude-busy",
+      env: { OXTAIL_HOME: w.home },
+      mcpServers: { oxtail: w.oxtail },
+      beforeStart: (home) => {
+        execFileSync(process.execPath, [SERVER, "install-hook", "--claude"], {
+          env: { PATH: process.env.PATH, HOME: home },
+          stdio: "ignore",
+        });
+      },
+      script: [
+        [
+          { tool: "Bash", args: { command: "sleep 8", description: "long work" } },
+          { say: "work done" },
+          // The Stop hook blocked with the peer's question: answer it, by the id in the block reason.
+          {
+            tool: "send_message",
+            server: "oxtail",
+            args: (_last, request) => {
+              const m =
+                /message ([0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8}) from [^(]*\([^)]*\) \(session ([0-9a-f-]{36})\)/.exec(
+                  request,
+                );
+              return { target: m?.[2] ?? "?", body: "BUSY-ANSWER: done now", reply_to: m?.[1] ?? "" };
+            },
+          },
+          { say: "answered the peer" },
+        ],
+      ],
+    });
+    running.push(claude);
+    await until("Claude registered", 30_000, async () =>
+      (await w.registry.list()).some((a) => a.client.type === "claude" && a.client.session_id),
+    );
+    const codex = await Agent.start({
+      kind: "codex",
+      projectDir: w.project,
+      tmux: w.tmux,
+      name: "codex-asker",
+      mcpServers: { oxtail: w.oxtail },
+      script: [
+        [
+          {
+            tool: "ask_peer",
+            server: "oxtail",
+            args: { target: "claude-busy", body: "Are you done?", timeout_ms: 90_000 },
+          },
+          { sayLastToolResult: true },
+        ],
+      ],
+    });
+    running.push(codex);
+    const work = claude.prompt("Do the long work.", 120_000);
+    await until(
+      "Claude to be busy",
+      30_000,
+      () => readClaudeStatus(claude.home) === "busy" && claude.endpoint.mainRequests().length >= 1,
+    );
+    await codex.prompt("Ask the Claude peer.", 150_000);
+    await work;
+
+    const asked = JSON.stringify(codex.endpoint.mainRequests()[1]?.body);
+    expect(asked).toContain("BUSY-ANSWER: done now");
+    expect(asked).toContain("skipped");
+    expect(asked).toContain("the peer is busy");
+    // Nothing was typed into Claude's pane: the question reached it through the Stop hook only.
+    const claudeRequests = claude.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
+    expect(claudeRequests.some((r) => r.includes(WAKE_TEXT))).toBe(false);
+    expect(claudeRequests[2]).toContain("Are you done?");
   });
 });
 
