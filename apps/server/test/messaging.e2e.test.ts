@@ -21,6 +21,16 @@ async function pair(): Promise<{ a: TestAgent; b: TestAgent; root: string }> {
   return { a, b, root };
 }
 
+/**
+ * A "client" process for a simulated peer's pane: a shell under the name claude-sim. oxtail types
+ * only into a pane whose processes are the peer's (its server, or its client by name).
+ */
+function simulatedClient(dir: string): string {
+  const client = path.join(dir, "claude-sim");
+  if (!fs.existsSync(client)) fs.symlinkSync("/bin/sh", client);
+  return client;
+}
+
 type Msg = {
   id: string;
   body: string;
@@ -179,9 +189,13 @@ describe("ask_peer", () => {
     controller.abort();
     await expect(asking).rejects.toThrow();
     await b.call("send_message", { target: A, body: "answer after the cancel", reply_to: question.id });
-    expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual([
-      "answer after the cancel",
-    ]);
+    // The cancelled ask may hold the reply for a moment before it puts it back: it is readable soon, and once.
+    const read = await until("the reply to be readable", async () => {
+      const messages = (await a.call("read_my_messages")).messages as Msg[];
+      return messages.length > 0 ? messages : null;
+    });
+    expect(read.map((m) => m.body)).toEqual(["answer after the cancel"]);
+    expect((await a.call("read_my_messages")).messages).toEqual([]);
   });
 
   it("wakes an idle peer by typing oxtail's fixed line into its pane, never the question", async () => {
@@ -192,7 +206,7 @@ describe("ask_peer", () => {
     const paneB = world.tmux.session(
       "beta",
       root,
-      `sh -c 'while IFS= read -r line; do printf "%s\\n" "$line" >> ${typed}; done'`,
+      `${simulatedClient(root)} -c 'while IFS= read -r line; do printf "%s\\n" "$line" >> ${typed}; done'`,
     );
     await world.agent({ cwd: root, pane: paneB, claudeSession: B });
     const result = await a.call("ask_peer", {
@@ -229,7 +243,12 @@ describe("ask_peer", () => {
     );
     // One user's agents share Claude's state folder, where each session says busy or idle.
     const a = await world.agent({ cwd: root, claudeSession: A, claudeDir });
-    await world.agent({ cwd: root, pane: world.tmux.session("beta", root), claudeSession: B, claudeDir });
+    await world.agent({
+      cwd: root,
+      pane: world.tmux.session("beta", root, `${simulatedClient(root)} -c 'sleep 3600'`),
+      claudeSession: B,
+      claudeDir,
+    });
     const status = await a.call("wake_status", { target: "beta" });
     expect(status).toMatchObject({ ready: false, strategy: null, liveness: { state: "busy" } });
     const result = await a.call("ask_peer", { target: "beta", body: "busy?", timeout_ms: 200 });

@@ -1,4 +1,5 @@
 import { defineWakeStrategy, type WakeOutcome, type WakeTarget } from "@oxtail/core";
+import { resolveAgentPane } from "./panes.js";
 import { createTmux, type Tmux, type TmuxTarget } from "./tmux.js";
 
 /**
@@ -21,37 +22,30 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Wakes an idle agent by typing into its tmux pane: a bracketed paste of {@link WAKE_TEXT},
  * then Enter as a separate tmux call (the recipe that submitted every time in Claude Code
- * and Codex; ../shared/realclients/README.md §4). It never types into a busy agent.
+ * and Codex; ../shared/realclients/README.md §4). It never types into a busy agent, nor
+ * into a pane whose processes are not the agent's (a stale pane id is re-resolved).
  */
 const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
   const tmuxFor = options?.tmuxFor ?? ((target: TmuxTarget) => createTmux(target));
   const enterDelay = options?.enterDelayMs ?? 100;
-  const locate = (target: WakeTarget) => {
-    const pane = target.agent.tmux?.pane ?? null;
-    return { pane, tmux: tmuxFor({ socketPath: target.agent.tmux?.socket ?? null }) };
-  };
+  const tmuxOf = (target: WakeTarget) => tmuxFor({ socketPath: target.agent.tmux?.socket ?? null });
   return {
     name: "tmux",
     capabilities: { verify: false },
     requirements: { binaries: ["tmux"] },
     async readiness(target) {
-      const { pane, tmux } = locate(target);
-      if (!pane) return { ready: false, reason: "the peer has no known tmux pane" };
-      if (!(await tmux.hasPane(pane).catch(() => false)))
-        return { ready: false, reason: `pane ${pane} is gone` };
+      const { pane, reason } = await resolveAgentPane(tmuxOf(target), target.agent);
+      if (!pane) return { ready: false, reason };
       const live =
         target.adapter?.capabilities.liveness && target.adapter.liveness
           ? await target.adapter.liveness(target.agent)
           : null;
       if (live?.state === "busy") return { ready: false, reason: `the peer is busy (${live.reason})` };
-      return {
-        ready: true,
-        reason: `pane ${pane} is reachable and the peer is ${live?.state ?? "not known to be busy"}`,
-      };
+      return { ready: true, reason: `${reason}; the peer is ${live?.state ?? "not known to be busy"}` };
     },
     async wake(target): Promise<WakeOutcome> {
       const readiness = await this.readiness(target);
-      if (!readiness.ready)
+      if (!readiness.ready) {
         return {
           attempted: false,
           strategy: "tmux",
@@ -59,14 +53,24 @@ const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
           verifiedAfterMs: null,
           reason: readiness.reason,
         };
-      const { pane, tmux } = locate(target);
+      }
+      const tmux = tmuxOf(target);
+      const { pane } = await resolveAgentPane(tmux, target.agent);
+      if (!pane)
+        return {
+          attempted: false,
+          strategy: "tmux",
+          outcome: "skipped",
+          verifiedAfterMs: null,
+          reason: readiness.reason,
+        };
       try {
         if (target.options.retry) {
           // A retry: the line is already in the composer. A non-character key ends a paste
           // burst (Codex), then Enter submits; no second paste.
-          await tmux.sendKeys(pane as string, ["Right"]);
+          await tmux.sendKeys(pane, ["Right"]);
           await sleep(enterDelay);
-          await tmux.sendKeys(pane as string, ["Enter"]);
+          await tmux.sendKeys(pane, ["Enter"]);
           return {
             attempted: true,
             strategy: "tmux",
@@ -75,9 +79,9 @@ const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
             reason: `pressed Right, Enter again in ${pane}`,
           };
         }
-        await tmux.paste(pane as string, WAKE_TEXT);
+        await tmux.paste(pane, WAKE_TEXT);
         await sleep(enterDelay);
-        await tmux.sendKeys(pane as string, ["Enter"]);
+        await tmux.sendKeys(pane, ["Enter"]);
         return {
           attempted: true,
           strategy: "tmux",

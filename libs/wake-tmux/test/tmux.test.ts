@@ -43,10 +43,16 @@ function privateServer() {
       env: { PATH: process.env.PATH },
     },
   );
-  const pane = execFileSync("tmux", ["-S", socket, "display-message", "-p", "-t", "work", "#{pane_id}"], {
-    encoding: "utf8",
-  }).trim();
-  return { dir, socket, typed, pane };
+  const [pane = "", pid = "0"] = execFileSync(
+    "tmux",
+    ["-S", socket, "display-message", "-p", "-t", "work", "#{pane_id} #{pane_pid}"],
+    {
+      encoding: "utf8",
+    },
+  )
+    .trim()
+    .split(" ");
+  return { dir, socket, typed, pane, panePid: Number(pid) };
 }
 
 const waitFor = async (check: () => boolean) => {
@@ -106,10 +112,10 @@ describe("tmux access", () => {
 });
 
 describe("tmux wake", () => {
-  const agent = (socket: string, pane: string | null): AgentRecord => ({
+  const agent = (socket: string, pane: string | null, pid = 1): AgentRecord => ({
     schema: 1,
     instance_id: "1-1",
-    pid: 1,
+    pid,
     start_time: null,
     started_at: "",
     updated_at: "",
@@ -121,11 +127,49 @@ describe("tmux wake", () => {
   });
 
   it("types oxtail's fixed line and submits it with a separate Enter", async () => {
-    const { socket, pane, typed } = privateServer();
-    const outcome = await tmuxWake().wake({ agent: agent(socket, pane), adapter: null, options: {} });
+    const { socket, pane, typed, panePid } = privateServer();
+    const outcome = await tmuxWake().wake({
+      agent: agent(socket, pane, panePid),
+      adapter: null,
+      options: {},
+    });
     expect(outcome).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
     await waitFor(() => fs.existsSync(typed));
     expect(fs.readFileSync(typed, "utf8")).toBe(`${WAKE_TEXT}\n`);
+  });
+
+  it("never types into a pane that does not run the peer", async () => {
+    const { socket, pane, typed } = privateServer();
+    const outcome = await tmuxWake().wake({
+      agent: agent(socket, pane, 999_999),
+      adapter: null,
+      options: {},
+    });
+    expect(outcome).toMatchObject({
+      attempted: false,
+      outcome: "skipped",
+      reason: `pane ${pane} does not run the peer: not typing into it`,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fs.existsSync(typed)).toBe(false);
+  });
+
+  it("re-resolves a stale pane id to the pane the peer runs in", async () => {
+    const { socket, pane, typed, panePid } = privateServer();
+    expect(
+      await tmuxWake().readiness({ agent: agent(socket, "%77", panePid), adapter: null, options: {} }),
+    ).toMatchObject({
+      ready: true,
+      reason: expect.stringContaining(`the peer's pane is now ${pane}`),
+    });
+    const outcome = await tmuxWake().wake({
+      agent: agent(socket, "%77", panePid),
+      adapter: null,
+      options: {},
+    });
+    expect(outcome).toMatchObject({ attempted: true, outcome: "unverified" });
+    await waitFor(() => fs.existsSync(typed));
+    expect(fs.readFileSync(typed, "utf8")).toContain(WAKE_TEXT);
   });
 
   it("skips a peer with no pane, or whose pane is gone, and says why", async () => {

@@ -45,6 +45,13 @@ function world() {
   return { tmux, home, project, oxtail, registry };
 }
 
+/** Wait until the client has initialized its oxtail server (the record then carries the client's own name), so its tools are offered. */
+async function oxtailReady(registry: ReturnType<typeof createRegistry>, clientName: string): Promise<void> {
+  await until(`${clientName}'s oxtail server to be initialized`, 30_000, async () =>
+    (await registry.list()).some((a) => a.client.name === clientName),
+  );
+}
+
 /** The woken peer's turn: read the mail, answer the question with reply_to, say so. */
 const answerTurn = (answer: string): Turn => [
   { tool: "read_my_messages", server: "oxtail", args: {} },
@@ -199,6 +206,7 @@ describe("a busy peer", () => {
       30_000,
       () => readClaudeStatus(claude.home) === "busy" && claude.endpoint.mainRequests().length >= 1,
     );
+    await oxtailReady(w.registry, "codex-mcp-client");
     await codex.prompt("Ask the Claude peer.", 150_000);
     await work;
 
@@ -248,6 +256,7 @@ describe("ask_peer wakes an idle peer in the real clients", () => {
       ],
     });
     running.push(claude);
+    await oxtailReady(w.registry, "claude-code");
     await claude.prompt("Ask the Codex peer.", 150_000);
 
     const answer = JSON.stringify(claude.endpoint.mainRequests()[1]?.body);
@@ -291,6 +300,7 @@ describe("ask_peer wakes an idle peer in the real clients", () => {
       ],
     });
     running.push(codex);
+    await oxtailReady(w.registry, "codex-mcp-client");
     await codex.prompt("Ask the Claude peer.", 150_000);
 
     const answer = JSON.stringify(codex.endpoint.mainRequests()[1]?.body);

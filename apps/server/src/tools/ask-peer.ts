@@ -1,11 +1,20 @@
 import fs from "node:fs";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
-import { type AgentRecord, DEFAULT_ASK_TIMEOUT_MS, mailboxKeyOf, OxtailError } from "@oxtail/core";
+import {
+  type AgentRecord,
+  acquireWakeLock,
+  DEFAULT_ASK_TIMEOUT_MS,
+  mailboxKeyOf,
+  OxtailError,
+} from "@oxtail/core";
 import type { ServerContext, WakeReport } from "../context.js";
 import { messageOut } from "./messaging.js";
 import { resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
+
+/** How long ask_peer lets pending client notifications (a cancel) arrive before it consumes a reply, ms. */
+export const CANCEL_GRACE_MS = 25;
 
 /** How often ask_peer sends a progress notification while it waits (keeps idle-call timeouts away). */
 export const PROGRESS_EVERY_MS = 5000;
@@ -68,60 +77,82 @@ export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<Wak
   const inFlight = context.wakesInFlight.get(key);
   if (inFlight) return inFlight;
   const run = (async (): Promise<WakeReport> => {
-    const adapter = context.adapterFor(peer.client.type);
-    const ladder = adapter?.wakeProfile?.ladder ?? [{ strategy: "tmux" }];
-    let last: WakeReport = {
-      attempted: false,
-      strategy: null,
-      outcome: "skipped",
-      verified_after_ms: null,
-      reason: "no wake strategy applies to this peer",
-    };
-    for (const rung of ladder) {
-      const strategy = context.wakeStrategies.get(rung.strategy);
-      if (!strategy) continue;
-      const before = await turnSignal(context, peer);
-      const started = Date.now();
-      for (const retry of [false, true]) {
-        const options = { ...(rung.options ?? {}), ...(retry ? { retry: true } : {}) };
-        const outcome = await strategy.wake({ agent: peer, adapter, options }).catch((error: unknown) => ({
-          attempted: true,
-          strategy: rung.strategy,
-          outcome: "failed" as const,
-          verifiedAfterMs: null,
-          reason: String((error as Error)?.message ?? error),
-        }));
-        last = {
-          attempted: outcome.attempted,
-          strategy: outcome.strategy,
-          outcome: outcome.outcome,
-          verified_after_ms: outcome.verifiedAfterMs,
-          reason: outcome.reason,
-        };
-        if (outcome.outcome === "submitted" || outcome.outcome !== "unverified") break;
-        const verified = await verifyTurn(context, peer, before, started, WAKE_VERIFY_MS);
-        if (verified !== null) {
-          last = {
-            ...last,
-            outcome: "submitted",
-            verified_after_ms: verified,
-            reason: `${outcome.reason}; the peer started a turn${retry ? " after one retry" : ""}`,
-          };
-          break;
-        }
-        last = {
-          ...last,
-          reason: `${outcome.reason}; no new turn within ${WAKE_VERIFY_MS / 1000} s${retry ? " after one retry" : ""}`,
-        };
-      }
-      if (last.outcome === "submitted") break;
+    // One wake per peer across every oxtail process: another server may be typing right now.
+    const release = acquireWakeLock(context.home, key);
+    if (!release) {
+      const report = {
+        attempted: false,
+        strategy: null,
+        outcome: "skipped",
+        verified_after_ms: null,
+        reason: "another oxtail server is waking this peer right now",
+      };
+      context.lastWakes.set(key, report);
+      return report;
     }
-    context.lastWakes.set(key, last);
-    context.tracer.trace({ kind: "wake", peer: key, ...last });
-    return last;
+    try {
+      return await wakeLadder(context, peer, key);
+    } finally {
+      release();
+    }
   })().finally(() => context.wakesInFlight.delete(key));
   context.wakesInFlight.set(key, run);
   return run;
+}
+
+/** Try each rung of the peer's wake ladder; verify what it typed; retry once. */
+async function wakeLadder(context: ServerContext, peer: AgentRecord, key: string): Promise<WakeReport> {
+  const adapter = context.adapterFor(peer.client.type);
+  const ladder = adapter?.wakeProfile?.ladder ?? [{ strategy: "tmux" }];
+  let last: WakeReport = {
+    attempted: false,
+    strategy: null,
+    outcome: "skipped",
+    verified_after_ms: null,
+    reason: "no wake strategy applies to this peer",
+  };
+  for (const rung of ladder) {
+    const strategy = context.wakeStrategies.get(rung.strategy);
+    if (!strategy) continue;
+    const before = await turnSignal(context, peer);
+    const started = Date.now();
+    for (const retry of [false, true]) {
+      const options = { ...(rung.options ?? {}), ...(retry ? { retry: true } : {}) };
+      const outcome = await strategy.wake({ agent: peer, adapter, options }).catch((error: unknown) => ({
+        attempted: true,
+        strategy: rung.strategy,
+        outcome: "failed" as const,
+        verifiedAfterMs: null,
+        reason: String((error as Error)?.message ?? error),
+      }));
+      last = {
+        attempted: outcome.attempted,
+        strategy: outcome.strategy,
+        outcome: outcome.outcome,
+        verified_after_ms: outcome.verifiedAfterMs,
+        reason: outcome.reason,
+      };
+      if (outcome.outcome === "submitted" || outcome.outcome !== "unverified") break;
+      const verified = await verifyTurn(context, peer, before, started, WAKE_VERIFY_MS);
+      if (verified !== null) {
+        last = {
+          ...last,
+          outcome: "submitted",
+          verified_after_ms: verified,
+          reason: `${outcome.reason}; the peer started a turn${retry ? " after one retry" : ""}`,
+        };
+        break;
+      }
+      last = {
+        ...last,
+        reason: `${outcome.reason}; no new turn within ${WAKE_VERIFY_MS / 1000} s${retry ? " after one retry" : ""}`,
+      };
+    }
+    if (last.outcome === "submitted") break;
+  }
+  context.lastWakes.set(key, last);
+  context.tracer.trace({ kind: "wake", peer: key, ...last });
+  return last;
 }
 
 /**
@@ -186,6 +217,13 @@ export async function askPeer(
         prefer: (m) => m.reply_to === question.id,
       },
     );
+    // A cancel notification may still be in the stdin pipe behind the reply's file event: let it
+    // be read, and if the call was cancelled, put the reply back for read_my_messages (loses nothing).
+    if (claim) await new Promise((resolve) => setTimeout(resolve, CANCEL_GRACE_MS));
+    if (claim && extra.signal.aborted) {
+      await claim.release();
+      return ok({ question_id: question.id, timed_out: true, reply: null, wake });
+    }
     const reply = claim?.messages[0] ?? null;
     await claim?.ack();
     return ok({

@@ -1,0 +1,55 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ensurePrivateDir } from "../home/home.js";
+import { isProcessAlive, processStartTime } from "../process/liveness.js";
+
+/** A wake lock older than this is stale whatever its holder does. */
+export const WAKE_LOCK_TTL_MS = 30_000;
+
+/**
+ * One wake per peer at a time, across every oxtail process of the machine: an exclusive
+ * lock file `<home>/wakes/<peer key>.lock`. Returns a release function, or null while
+ * another live process holds a fresh lock. A lock whose holder died, or that is older
+ * than {@link WAKE_LOCK_TTL_MS}, is taken over.
+ */
+export function acquireWakeLock(
+  home: string,
+  peerKey: string,
+  now: number = Date.now(),
+): (() => void) | null {
+  if (!/^[A-Za-z0-9-]+$/.test(peerKey)) return null;
+  const dir = path.join(home, "wakes");
+  ensurePrivateDir(home);
+  ensurePrivateDir(dir);
+  const file = path.join(dir, `${peerKey}.lock`);
+  const mine = JSON.stringify({ pid: process.pid, start_time: processStartTime(process.pid), at: now });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, mine, { flag: "wx", mode: 0o600 });
+      return () => {
+        try {
+          if (fs.readFileSync(file, "utf8") === mine) fs.rmSync(file, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
+      let held: { pid: number; start_time: string | null; at: number } | null = null;
+      try {
+        held = JSON.parse(fs.readFileSync(file, "utf8"));
+      } catch {
+        // unreadable: stale
+      }
+      if (held && isProcessAlive(held.pid, held.start_time) && now - held.at < WAKE_LOCK_TTL_MS) return null;
+      // Stale: move it aside (one contender wins the rename), then retry the exclusive create.
+      try {
+        fs.renameSync(file, `${file}.stale-${process.pid}`);
+        fs.rmSync(`${file}.stale-${process.pid}`, { force: true });
+      } catch {
+        // another process took it over first
+      }
+    }
+  }
+  return null;
+}
