@@ -27,7 +27,15 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   for (const failed of adapters.filter((a) => !a.adapter))
     process.stderr.write(`[oxtail] adapter ${failed.specifier} skipped: ${failed.error}\n`);
 
-  const context = createContext({ home, version, cwd, tracer, adapters, wakeStrategies: [tmuxWake()], env });
+  const context = createContext({
+    home,
+    version,
+    cwd,
+    tracer,
+    adapters,
+    wakeStrategies: [tmuxWake(), ...adapters.flatMap((a) => a.adapter?.wakeStrategies ?? [])],
+    env,
+  });
   await detectIdentity(context, env).catch((error) =>
     tracer.trace({ kind: "identity.failed", error: String(error) }),
   );

@@ -8,6 +8,7 @@ import { detectCodex } from "./detect.js";
 import { codexLiveness } from "./liveness.js";
 import { codexHome, findRollout, threadIdFromMeta } from "./paths.js";
 import { readCodexRollout } from "./transcript.js";
+import { codexAppServerWake } from "./wake-appserver.js";
 
 /** Options of the Codex adapter. */
 export interface CodexAdapterOptions {
@@ -39,7 +40,11 @@ const codexAdapter = defineClientAdapter<CodexAdapterOptions>((options) => {
       if (!threadId) return null;
       return { sessionId: threadId, transcriptPath: findRollout(home(), threadId) };
     },
-    wakeProfile: { ladder: [{ strategy: "tmux", options: { recipe: "paste-enter" } }] },
+    // Without typing through the daemon when it runs; else tmux (paste, then a separate Enter).
+    wakeProfile: {
+      ladder: [{ strategy: "codex-app-server" }, { strategy: "tmux", options: { recipe: "paste-enter" } }],
+    },
+    wakeStrategies: [codexAppServerWake({ codexHome: () => home() })],
   };
 });
 
@@ -54,3 +59,5 @@ export {
 export { codexLiveness } from "./liveness.js";
 export { codexHome, findRollout, threadIdFromMeta, threadIdOfRollout, uuidV7Time } from "./paths.js";
 export { readCodexRollout } from "./transcript.js";
+export type { AppServerWakeOptions } from "./wake-appserver.js";
+export { codexAppServerWake, controlSocket } from "./wake-appserver.js";

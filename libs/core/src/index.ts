@@ -128,4 +128,4 @@ export {
   summarizeArguments,
   TOOL_ARGS_MAX,
 } from "./transcript/tail.js";
-export { acquireWakeLock, WAKE_LOCK_TTL_MS } from "./wake/lock.js";
+export { acquireWakeLock, WAKE_LINE, WAKE_LOCK_TTL_MS } from "./wake/lock.js";

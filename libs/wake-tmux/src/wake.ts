@@ -1,13 +1,9 @@
-import { defineWakeStrategy, type WakeOutcome, type WakeTarget } from "@oxtail/core";
+import { defineWakeStrategy, WAKE_LINE, type WakeOutcome, type WakeTarget } from "@oxtail/core";
 import { resolveAgentPane } from "./panes.js";
 import { createTmux, type Tmux, type TmuxTarget } from "./tmux.js";
 
-/**
- * The text typed to wake a peer. Fixed by oxtail: message content never reaches a pane.
- * Written as a fact, not a command.
- */
-export const WAKE_TEXT =
-  "[oxtail] New messages from peers are waiting for you: read them with the read_my_messages tool and answer.";
+/** The text typed to wake a peer: core's fixed wake line (message content never reaches a pane). */
+export const WAKE_TEXT: string = WAKE_LINE;
 
 /** Options of the tmux wake strategy. */
 export interface TmuxWakeOptions {

@@ -142,6 +142,59 @@ describe.each(["claude", "codex"] as const)("20 consecutive wakes of an idle rea
   });
 });
 
+describe("waking Codex without typing", () => {
+  it("an idle real Codex under its shared daemon is woken through the daemon's control socket (turn/start) and answers", async () => {
+    const w = world();
+    const codex = await Agent.start({
+      kind: "codex",
+      projectDir: w.project,
+      tmux: w.tmux,
+      name: "codex-daemon-peer",
+      daemon: true,
+      mcpServers: { oxtail: w.oxtail },
+      script: [[{ say: "ready" }], answerTurn("APPSERVER-ANSWER: woken by the daemon")],
+    });
+    running.push(codex);
+    await codex.prompt("hello");
+    await until("the Codex peer registered", 30_000, async () =>
+      (await w.registry.list()).some((a) => a.client.type === "codex" && a.client.session_id && a.tmux?.pane),
+    );
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [SERVER],
+      cwd: w.project,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: os.homedir(),
+        OXTAIL_HOME: w.home,
+        CODEX_HOME: path.join(codex.home, ".codex"), // the same user's Codex state
+        CLAUDECODE: "1",
+        CLAUDE_CODE_SESSION_ID: randomUUID(),
+      },
+    });
+    const asker = new Client({ name: "claude-code", version: "test" });
+    await asker.connect(transport);
+    try {
+      const result = await asker.callTool(
+        { name: "ask_peer", arguments: { target: "codex-daemon-peer", body: "Awake?", timeout_ms: 60_000 } },
+        undefined,
+        {
+          timeout: 120_000,
+        },
+      );
+      const out = result.structuredContent as {
+        reply: { body: string } | null;
+        wake: { strategy: string; outcome: string };
+      };
+      expect(out.wake).toMatchObject({ strategy: "codex-app-server", outcome: "submitted" });
+      expect(out.reply?.body).toBe("APPSERVER-ANSWER: woken by the daemon");
+      expect(JSON.stringify(codex.endpoint.mainRequests().at(-3)?.body ?? "")).toContain(WAKE_TEXT);
+    } finally {
+      await asker.close();
+    }
+  });
+});
+
 describe("a busy peer", () => {
   it("is not typed into, and still answers once its turn ends: the Stop hook hands it the question", async () => {
     const w = world();

@@ -27,6 +27,9 @@ const ClientAdapterShape = z
     readTranscript: fn.optional(),
     liveness: fn.optional(),
     identityFromRequestMeta: fn.optional(),
+    wakeStrategies: z
+      .array(z.custom((v) => isWakeStrategy(v), "a strategy made with defineWakeStrategy"))
+      .optional(),
     wakeProfile: z
       .object({
         ladder: z.array(z.object({ strategy: NAME, options: z.record(z.string(), z.unknown()).optional() })),

@@ -157,6 +157,8 @@ export interface ClientAdapter {
   liveness?(agent: AgentRecord): Promise<Liveness>;
   /** How to wake this client; absent when it cannot be woken. */
   readonly wakeProfile?: WakeProfile;
+  /** Wake strategies this adapter brings for its own profile (e.g. a client's control socket). */
+  readonly wakeStrategies?: readonly WakeStrategy[];
 }
 
 /** The agent a wake is for, and its adapter. */

@@ -3,6 +3,13 @@ import path from "node:path";
 import { ensurePrivateDir } from "../home/home.js";
 import { isProcessAlive, processStartTime } from "../process/liveness.js";
 
+/**
+ * The line a wake puts in front of an idle agent. Fixed by oxtail: message content never
+ * reaches a terminal or a client's input. Written as a fact, not a command.
+ */
+export const WAKE_LINE =
+  "[oxtail] New messages from peers are waiting for you: read them with the read_my_messages tool and answer.";
+
 /** A wake lock older than this is stale whatever its holder does. */
 export const WAKE_LOCK_TTL_MS = 30_000;
 
