@@ -30,7 +30,9 @@ export function cacheDir(): string {
  * registry cannot supply it: tests that need a real client must not skip silently.
  */
 export function ensureClient(kind: ClientKind): string {
-  const pkg = CLIENT_PACKAGES[kind];
+  // OXTAIL_AGENTS_CLAUDE_VERSION / OXTAIL_AGENTS_CODEX_VERSION try another release than the pinned one.
+  const override = process.env[`OXTAIL_AGENTS_${kind.toUpperCase()}_VERSION`];
+  const pkg = override ? { ...CLIENT_PACKAGES[kind], version: override } : CLIENT_PACKAGES[kind];
   const dir = path.join(cacheDir(), `${kind}-${pkg.version}`);
   const bin = path.join(dir, "node_modules", ".bin", pkg.bin);
   if (fs.existsSync(bin) && fs.existsSync(path.join(dir, ".installed"))) return bin;

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Agent } from "../src/agent.ts";
+import { Agent, until } from "../src/agent.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -117,6 +117,39 @@ describe("oxtail's hooks in the real clients", () => {
     expect(requests[1]).not.toContain("STOP-NOTE");
     expect(requests[2]).toContain("STOP-NOTE: answer me before you stop.");
     expect(agent.screen()).toContain("I have read the peer's note.");
+  });
+
+  // A client fact (SPEC: the real client wins; record it in a test). The asyncRewake sleeper exits 2
+  // when mail arrives for an idle session, yet Claude Code 2.1.197 (and 2.1.331, checked by hand with
+  // OXTAIL_AGENTS_CLAUDE_VERSION=2.1.331) starts no turn. If this test fails because a turn did
+  // start, the client now honours asyncRewake: add the sleeper as the first rung of Claude's wake ladder.
+  it("client fact: Claude Code starts no turn when the asyncRewake sleeper exits 2 while idle", async () => {
+    const trace = path.join(os.tmpdir(), `oxtail-sleeper-trace-${process.pid}.ndjson`);
+    fs.rmSync(trace, { force: true });
+    const agent = await Agent.start({
+      kind: "claude",
+      projectDir: project(),
+      env: { MCP_TRACE_FILE: trace },
+      beforeStart: setup("--claude"),
+      script: [[{ say: "ok" }], [{ say: "woken by the sleeper" }]],
+    });
+    running.push(agent);
+    const session = claudeSessionId(agent);
+    await agent.prompt("hello");
+    await until("the sleeper to wait", 30_000, () =>
+      fs.existsSync(path.join(agent.home, ".oxtail", "sleepers", `${session}.json`)),
+    );
+    const turns = agent.completedTurns();
+    await peerSays(agent.home, session, "WAKE-NOTE");
+    await until(
+      "the sleeper to exit 2 (woke)",
+      30_000,
+      () => fs.existsSync(trace) && fs.readFileSync(trace, "utf8").includes('"outcome":"woke"'),
+    );
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(agent.completedTurns()).toBe(turns);
+    expect(agent.endpoint.mainRequests()).toHaveLength(1);
+    fs.rmSync(trace, { force: true });
   });
 
   it("Codex, at the next prompt: UserPromptSubmit delivers the mail and drops the thread's identity", async () => {
