@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
+  clientInfoVerdict,
   type DetectedSession,
   type DetectionContext,
   type DetectionReport,
@@ -40,16 +41,10 @@ export async function detectClaude(context: DetectionContext, dir: string): Prom
   };
 
   // 1. clientInfo
-  const info = context.clientInfo;
-  const byInfo = info?.name === CLAUDE_CLIENT_INFO_NAME;
-  strategies.push({
-    strategy: "clientInfo",
-    found: byInfo,
-    reason: info
-      ? `initialize clientInfo.name is ${JSON.stringify(info.name)}`
-      : "no initialize clientInfo seen yet",
-  });
-  if (byInfo) take("clientVersion", info?.version ?? null);
+  const byClientInfo = clientInfoVerdict(context.clientInfo, CLAUDE_CLIENT_INFO_NAME);
+  const byInfo = byClientInfo.verdict.found;
+  strategies.push(byClientInfo.verdict);
+  take("clientVersion", byClientInfo.version);
 
   // 2. environment
   const env = context.env;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import {
+  clientInfoVerdict,
   type DetectedSession,
   type DetectionContext,
   type DetectionReport,
@@ -70,16 +71,10 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
   };
 
   // 1. clientInfo
-  const info = context.clientInfo;
-  const byInfo = info?.name === CODEX_CLIENT_INFO_NAME;
-  strategies.push({
-    strategy: "clientInfo",
-    found: byInfo,
-    reason: info
-      ? `initialize clientInfo.name is ${JSON.stringify(info.name)}`
-      : "no initialize clientInfo seen yet",
-  });
-  if (byInfo) take("clientVersion", info?.version ?? null);
+  const byClientInfo = clientInfoVerdict(context.clientInfo, CODEX_CLIENT_INFO_NAME);
+  const byInfo = byClientInfo.verdict.found;
+  strategies.push(byClientInfo.verdict);
+  take("clientVersion", byClientInfo.version);
 
   // 2. process ancestry
   const ancestors = processAncestry(context.pid);

@@ -11,6 +11,7 @@ export type {
   WakeStrategyFactory,
 } from "./adapter/define.js";
 export {
+  clientInfoVerdict,
   defineClientAdapter,
   defineWakeStrategy,
   isClientAdapter,

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { processTree } from "@oxtail/wake-tmux";
 import { type ScriptedEndpoint, startScriptedEndpoint } from "./endpoint.ts";
 import {
   DUMMY_ANTHROPIC_KEY,
@@ -10,7 +11,7 @@ import {
   prepareCodexHome,
 } from "./homes.ts";
 import { type ClientKind, ensureClient } from "./install.ts";
-import { descendants, processesWithEnv, terminate } from "./processes.ts";
+import { processesWithEnv, terminate } from "./processes.ts";
 import type { Script } from "./script.ts";
 import { PrivateTmux } from "./tmux.ts";
 import { countCompletedTurns, findTranscript, findTranscripts, readClaudeStatus } from "./transcripts.ts";
@@ -242,7 +243,7 @@ export class Agent {
     }
     if (!this.ownsHome) {
       // A second TUI of a shared client: only what runs in its own pane is its own.
-      if (panePid !== null) await terminate(descendants(panePid));
+      if (panePid !== null) await terminate(processTree(panePid));
       return;
     }
     await terminate(this.processes());

@@ -45,6 +45,26 @@ function world() {
   return { tmux, home, project, oxtail, registry };
 }
 
+/** An asker: a real oxtail server driven by the SDK's Client, as a simulated Claude session. */
+async function startAsker(w: ReturnType<typeof world>, env: Record<string, string> = {}): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [SERVER],
+    cwd: w.project,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: os.homedir(),
+      OXTAIL_HOME: w.home,
+      CLAUDECODE: "1",
+      CLAUDE_CODE_SESSION_ID: randomUUID(),
+      ...env,
+    },
+  });
+  const asker = new Client({ name: "claude-code", version: "test" });
+  await asker.connect(transport);
+  return asker;
+}
+
 /** Wait until the client has initialized its oxtail server (the record then carries the client's own name), so its tools are offered. */
 async function oxtailReady(registry: ReturnType<typeof createRegistry>, clientName: string): Promise<void> {
   await until(`${clientName}'s oxtail server to be initialized`, 30_000, async () =>
@@ -89,21 +109,7 @@ describe.each(["claude", "codex"] as const)("20 consecutive wakes of an idle rea
     await until(`the ${kind} peer registered`, 30_000, async () =>
       (await w.registry.list()).some((a) => a.client.type === kind && a.client.session_id && a.tmux?.pane),
     );
-    // The asker: a real oxtail server driven by the SDK's Client, as a simulated Claude session.
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [SERVER],
-      cwd: w.project,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: os.homedir(),
-        OXTAIL_HOME: w.home,
-        CLAUDECODE: "1",
-        CLAUDE_CODE_SESSION_ID: randomUUID(),
-      },
-    });
-    const asker = new Client({ name: "claude-code", version: "test" });
-    await asker.connect(transport);
+    const asker = await startAsker(w);
     let submitted = 0;
     let answered = 0;
     const verifiedMs: number[] = [];
@@ -159,21 +165,8 @@ describe("waking Codex without typing", () => {
     await until("the Codex peer registered", 30_000, async () =>
       (await w.registry.list()).some((a) => a.client.type === "codex" && a.client.session_id && a.tmux?.pane),
     );
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [SERVER],
-      cwd: w.project,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: os.homedir(),
-        OXTAIL_HOME: w.home,
-        CODEX_HOME: path.join(codex.home, ".codex"), // the same user's Codex state
-        CLAUDECODE: "1",
-        CLAUDE_CODE_SESSION_ID: randomUUID(),
-      },
-    });
-    const asker = new Client({ name: "claude-code", version: "test" });
-    await asker.connect(transport);
+    // The same user's Codex state, so the asker's server finds the daemon's control socket.
+    const asker = await startAsker(w, { CODEX_HOME: path.join(codex.home, ".codex") });
     try {
       const result = await asker.callTool(
         { name: "ask_peer", arguments: { target: "codex-daemon-peer", body: "Awake?", timeout_ms: 60_000 } },

@@ -166,3 +166,21 @@ export function isWakeStrategy(value: unknown): value is WakeStrategy {
     typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[STRATEGY_BRAND] === true
   );
 }
+
+/** The `clientInfo` rung every detection ladder starts with: does MCP initialize name this client? */
+export function clientInfoVerdict(
+  clientInfo: { name: string; version?: string } | null,
+  expectedName: string,
+): { verdict: { strategy: string; found: boolean; reason: string }; version: string | null } {
+  const found = clientInfo?.name === expectedName;
+  return {
+    verdict: {
+      strategy: "clientInfo",
+      found,
+      reason: clientInfo
+        ? `initialize clientInfo.name is ${JSON.stringify(clientInfo.name)}`
+        : "no initialize clientInfo seen yet",
+    },
+    version: found ? (clientInfo?.version ?? null) : null,
+  };
+}
