@@ -113,6 +113,26 @@ describe("oxtail setup / uninstall", () => {
       expect(fs.existsSync(file(gone)), gone).toBe(false);
   });
 
+  it("installs Claude's asyncRewake sleeper only with --sleeper, and uninstall removes it", () => {
+    expect(oxtail("setup", "--claude").code).toBe(0);
+    expect(read(".claude/settings.json")).not.toContain("oxtail-hook claude Sleep");
+    expect(oxtail("setup", "--claude", "--sleeper").code).toBe(0);
+    const hooks = JSON.parse(read(".claude/settings.json")).hooks as Record<
+      string,
+      { hooks: { command: string; async?: boolean; asyncRewake?: boolean }[] }[]
+    >;
+    const sleepers = Object.values(hooks)
+      .flat()
+      .flatMap((m) => m.hooks)
+      .filter((h) => h.command.endsWith(" claude Sleep"));
+    expect(sleepers).toHaveLength(2); // at SessionStart and at Stop
+    expect(read(".claude/settings.json").match(/oxtail-hook claude Stop/g)).toHaveLength(1);
+    expect(oxtail("setup", "--claude", "--sleeper").out).toContain("nothing to change");
+    for (const h of sleepers) expect(h).toMatchObject({ async: true, asyncRewake: true });
+    expect(oxtail("uninstall", "--claude").code).toBe(0);
+    expect(read(".claude/settings.json")).not.toContain("oxtail-hook");
+  });
+
   it("--dry-run prints the exact changes and writes nothing", () => {
     write(".claude/settings.json", SETTINGS);
     const dry = oxtail("setup", "--claude", "--dry-run");

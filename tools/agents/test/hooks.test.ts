@@ -32,12 +32,14 @@ function project(): string {
 }
 
 /** `oxtail setup` into the agent's HOME, as a user would run it. */
-const setup = (client: "--claude" | "--codex") => (home: string) => {
-  execFileSync(process.execPath, [SERVER, "setup", client], {
-    env: { PATH: process.env.PATH, HOME: home },
-    stdio: "ignore",
-  });
-};
+const setup =
+  (client: "--claude" | "--codex", ...extra: string[]) =>
+  (home: string) => {
+    execFileSync(process.execPath, [SERVER, "setup", client, ...extra], {
+      env: { PATH: process.env.PATH, HOME: home },
+      stdio: "ignore",
+    });
+  };
 
 /** A peer's message into `session`'s mailbox under the agent's default data dir (~/.oxtail). */
 async function peerSays(home: string, session: string, body: string): Promise<void> {
@@ -130,7 +132,7 @@ describe("oxtail's hooks in the real clients", () => {
       kind: "claude",
       projectDir: project(),
       env: { MCP_TRACE_FILE: trace },
-      beforeStart: setup("--claude"),
+      beforeStart: setup("--claude", "--sleeper"),
       script: [[{ say: "ok" }], [{ say: "woken by the sleeper" }]],
     });
     running.push(agent);

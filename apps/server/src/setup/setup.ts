@@ -29,6 +29,11 @@ export interface SetupOptions {
   serverCommand?: { command: string; args: string[] };
   /** The hook program; default: @oxtail/hook's bin/oxtail-hook. */
   hookCommand?: string;
+  /**
+   * Also install Claude Code's asyncRewake sleeper. Opt-in: Claude Code 2.1.197 / 2.1.331 start no
+   * turn when it fires (a recorded client fact), so by default it only costs a background process.
+   */
+  sleeper?: boolean;
 }
 
 /** Where each client keeps what setup touches. */
@@ -71,7 +76,12 @@ function addHooks(
   file: string,
   client: "claude" | "codex",
   hook: string,
+  sleeper = false,
 ): string | null {
+  // Asked for the sleeper on top of an earlier setup without it: re-add oxtail's entries whole.
+  if (client === "claude" && sleeper && text !== null && !text.includes(" claude Sleep")) {
+    text = removeHooks(text, file);
+  }
   const config = parseConfig(text, file);
   let out = text;
   const hooks = (config.hooks ?? {}) as Record<string, unknown[]>;
@@ -82,7 +92,7 @@ function addHooks(
       { type: "command", command: `${quote(hook)} ${client} ${event}`, timeout: 10 },
     ];
     // Claude Code: an asyncRewake sleeper waits in the background whenever the session may go idle.
-    if (client === "claude" && (event === "SessionStart" || event === "Stop")) {
+    if (client === "claude" && sleeper && (event === "SessionStart" || event === "Stop")) {
       hooksOfEntry.push({
         type: "command",
         command: `${quote(hook)} claude Sleep`,
@@ -213,7 +223,12 @@ export function planSetup(options: SetupOptions): FileChange[] {
     }
     const settings = readText(t.claudeSettings);
     out.push(
-      change(t.claudeSettings, settings, addHooks(settings, t.claudeSettings, "claude", hook), "hooks"),
+      change(
+        t.claudeSettings,
+        settings,
+        addHooks(settings, t.claudeSettings, "claude", hook, options.sleeper),
+        "hooks",
+      ),
     );
   }
   if (options.codex) {
