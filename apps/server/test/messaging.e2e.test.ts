@@ -215,10 +215,10 @@ describe("ask_peer", () => {
       timeout_ms: 500,
     });
     expect(result.wake).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
-    const lines = await until(
-      "the typed wake line",
-      () => fs.existsSync(typed) && fs.readFileSync(typed, "utf8"),
-    );
+    const lines = await until("the typed wake line", () => {
+      const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
+      return text.endsWith("\n") && text;
+    });
     expect(lines).toContain("[oxtail] New messages from peers are waiting for you");
     expect(lines).not.toContain("SECRET-QUESTION-TEXT");
     const status = await a.call("wake_status", { target: "beta" });

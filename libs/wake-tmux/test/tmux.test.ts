@@ -134,7 +134,8 @@ describe("tmux wake", () => {
       options: {},
     });
     expect(outcome).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
-    await waitFor(() => fs.existsSync(typed));
+    // The shell's `>>` creates the file before it writes the line: wait for the whole line.
+    await waitFor(() => fs.existsSync(typed) && fs.readFileSync(typed, "utf8").endsWith("\n"));
     expect(fs.readFileSync(typed, "utf8")).toBe(`${WAKE_TEXT}\n`);
   });
 
@@ -168,7 +169,7 @@ describe("tmux wake", () => {
       options: {},
     });
     expect(outcome).toMatchObject({ attempted: true, outcome: "unverified" });
-    await waitFor(() => fs.existsSync(typed));
+    await waitFor(() => fs.existsSync(typed) && fs.readFileSync(typed, "utf8").endsWith("\n"));
     expect(fs.readFileSync(typed, "utf8")).toContain(WAKE_TEXT);
   });
 
