@@ -61,21 +61,11 @@ const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
           reason: readiness.reason,
         };
       try {
-        if (target.options.retry) {
-          // A retry: the line is already in the composer. A non-character key ends a paste
-          // burst (Codex), then Enter submits; no second paste.
-          await tmux.sendKeys(pane, ["Right"]);
-          await sleep(enterDelay);
-          await tmux.sendKeys(pane, ["Enter"]);
-          return {
-            attempted: true,
-            strategy: "tmux",
-            outcome: "unverified",
-            verifiedAfterMs: null,
-            reason: `pressed Right, Enter again in ${pane}`,
-          };
-        }
-        await tmux.paste(pane, WAKE_TEXT);
+        // A retry: the line is already in the composer. A non-character key ends a paste burst
+        // (Codex), then Enter submits; no second paste.
+        const retry = Boolean(target.options.retry);
+        if (retry) await tmux.sendKeys(pane, ["Right"]);
+        else await tmux.paste(pane, WAKE_TEXT);
         await sleep(enterDelay);
         await tmux.sendKeys(pane, ["Enter"]);
         return {
@@ -83,7 +73,7 @@ const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
           strategy: "tmux",
           outcome: "unverified",
           verifiedAfterMs: null,
-          reason: `typed the wake line into ${pane}`,
+          reason: retry ? `pressed Right, Enter again in ${pane}` : `typed the wake line into ${pane}`,
         };
       } catch (error) {
         return {

@@ -173,6 +173,24 @@ describe("tmux wake", () => {
     expect(fs.readFileSync(typed, "utf8")).toContain(WAKE_TEXT);
   });
 
+  it("on a retry presses Right, Enter and types no second wake line", async () => {
+    const { socket, pane, typed, panePid } = privateServer();
+    const outcome = await tmuxWake().wake({
+      agent: agent(socket, pane, panePid),
+      adapter: null,
+      options: { retry: true },
+    });
+    expect(outcome).toMatchObject({
+      attempted: true,
+      outcome: "unverified",
+      reason: `pressed Right, Enter again in ${pane}`,
+    });
+    await waitFor(() => fs.existsSync(typed) && fs.readFileSync(typed, "utf8").endsWith("\n"));
+    const line = fs.readFileSync(typed, "utf8");
+    expect(line).not.toContain("[oxtail]");
+    expect(line.split("\n")).toHaveLength(2); // one submitted line
+  });
+
   it("skips a peer with no pane, or whose pane is gone, and says why", async () => {
     const { socket } = privateServer();
     expect(await tmuxWake().wake({ agent: agent(socket, null), adapter: null, options: {} })).toMatchObject({
