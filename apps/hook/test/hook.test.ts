@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -201,6 +201,46 @@ describe("bad input never breaks the client", () => {
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("Sleep (Claude Code's asyncRewake sleeper), through the hook program", () => {
+  function sleep(env: Record<string, string> = {}) {
+    const child = spawn(HOOK, ["claude", "Sleep"], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home, ...env },
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stdin.end(`${JSON.stringify({ ...base, hook_event_name: "Stop" })}\n`);
+    const exited = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
+      child.on("close", (code) => resolve({ code, stderr, stdout })),
+    );
+    return { child, exited };
+  }
+
+  it("exits 2 with the notice on stderr when mail arrives (how Claude Code wakes the idle session), leaving the mail", async () => {
+    const { exited } = sleep();
+    const lock = path.join(home, "sleepers", `${ME}.json`);
+    for (let i = 0; i < 100 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(lock)).toBe(true);
+    await mail(ME, "wake up");
+    const r = await exited;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("[oxtail] New messages from peer agents are waiting");
+    expect(r.stdout).toBe("");
+    expect((await pending(ME)).map((m) => m.body)).toEqual(["wake up"]);
+  });
+
+  it("exits 0, never 2, when it cannot run or has nothing to wait for (no re-wake loop)", async () => {
+    expect((await sleep({ OXTAIL_NODE: "/nonexistent/node" }).exited).code).toBe(0);
+    const invalid = spawnSync(HOOK, ["claude", "Sleep"], {
+      input: `${JSON.stringify({ ...base, session_id: "../../etc" })}\n`,
+      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home },
+      encoding: "utf8",
+    });
+    expect(invalid.status).toBe(0);
   });
 });
 

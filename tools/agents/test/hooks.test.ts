@@ -57,7 +57,7 @@ async function peerSays(home: string, session: string, body: string): Promise<vo
 
 function claudeSessionId(agent: Agent): string {
   const dir = path.join(agent.home, ".claude", "sessions");
-  return JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0] as string), "utf8")).sessionId;
+  return JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".json")) as string), "utf8")).sessionId;
 }
 
 describe("oxtail's hooks in the real clients", () => {
