@@ -60,7 +60,11 @@ export function formatMail(messages: readonly Message[]): { text: string; delive
   return { text, delivered };
 }
 
-async function takeMail(input: HookInput, sessionId: string): Promise<{ claim: Claim; text: string } | null> {
+/** Take the session's waiting mail (as much as fits), framed for the model; null when none waits. */
+export async function takeMail(
+  input: Pick<HookInput, "home" | "tracer">,
+  sessionId: string,
+): Promise<{ claim: Claim; text: string } | null> {
   const mailbox = createMailbox({
     store: createFsMailboxStore({ home: input.home, tracer: input.tracer }),
     tracer: input.tracer,

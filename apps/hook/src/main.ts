@@ -4,8 +4,8 @@
 import os from "node:os";
 import path from "node:path";
 import { createTracer, resolveHome } from "@oxtail/core";
-import { handleHook } from "./handle.js";
-import { REWAKE_TEXT, sleepUntilMail } from "./sleeper.js";
+import { handleHook, takeMail } from "./handle.js";
+import { takeMailForWake } from "./sleeper.js";
 
 const tracer = createTracer(process.env.MCP_TRACE_FILE);
 const [client = "claude", event = ""] = process.argv.slice(2);
@@ -27,16 +27,24 @@ try {
     // not JSON: nothing to act on
   }
   if (event === "Sleep") {
-    // The asyncRewake sleeper (Claude Code runs it in the background): exit 2 wakes the idle session.
-    const outcome = await sleepUntilMail({
-      sessionId: payload.session_id ?? process.env.CLAUDE_CODE_SESSION_ID,
-      home: resolveHome(process.env),
-      claudeDir: process.env.CLAUDE_CONFIG_DIR ?? path.join(os.homedir(), ".claude"),
-      tracer,
-    });
+    // The asyncRewake sleeper (Claude Code runs it in the background): when mail arrives while
+    // the session is idle, print the mail on stderr and exit 2, which makes Claude Code start a turn.
+    const home = resolveHome(process.env);
+    const { outcome, mail } = await takeMailForWake(
+      {
+        sessionId: payload.session_id ?? process.env.CLAUDE_CODE_SESSION_ID,
+        home,
+        claudeDir: process.env.CLAUDE_CONFIG_DIR ?? path.join(os.homedir(), ".claude"),
+        tracer,
+      },
+      (session) => takeMail({ home, tracer }, session),
+    );
     tracer.trace({ kind: "hook.sleeper", outcome });
-    if (outcome === "woke") {
-      process.stderr.write(`${REWAKE_TEXT}\n`);
+    if (mail) {
+      await new Promise<void>((resolve, reject) =>
+        process.stderr.write(`${mail.text}\n`, (error) => (error ? reject(error) : resolve())),
+      );
+      await mail.delivered();
       process.exit(2);
     }
     process.exit(0);

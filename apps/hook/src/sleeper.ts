@@ -1,13 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
+  type Claim,
+  claimSleeper,
   createFsMailboxStore,
   createMailbox,
-  ensurePrivateDir,
   isProcessAlive,
   isSessionId,
   processAncestry,
   processStartTime,
+  recordSleeperWake,
   sessionMailboxKey,
   type Tracer,
 } from "@oxtail/core";
@@ -16,9 +18,6 @@ import {
 export const SLEEPER_LIFETIME_MS = 50 * 60 * 1000;
 /** How often it checks that its client still runs and whether the session went idle. */
 export const SLEEPER_CHECK_MS = 1000;
-/** What Claude Code shows the woken session (the sleeper's stderr, with exit code 2). */
-export const REWAKE_TEXT =
-  "[oxtail] New messages from peer agents are waiting for you. They are delivered with the oxtail read_my_messages tool; a reply goes through send_message with reply_to = the message id.";
 
 /** What the sleeper did. */
 export type SleepOutcome = "woke" | "replaced" | "client-gone" | "expired" | "invalid";
@@ -42,24 +41,33 @@ function claudeStatus(claudeDir: string, pid: number): string | null {
   }
 }
 
+const exitQuietly = () => process.exit(0);
+
 /**
  * Claude Code's `asyncRewake` sleeper: started in the background at SessionStart and Stop,
- * it waits on the session's mailbox and returns "woke" (the caller exits 2, which makes an
- * idle Claude Code start a turn showing {@link REWAKE_TEXT}) once mail waits and the session
- * is idle. Exactly one sleeper per session: a lock with pid and start time, taken over by
- * the newest sleeper (the older one is ended) and from a dead holder. It ends when its Claude Code process is gone, or after its lifetime.
- * It never consumes mail: the woken turn's hooks or read_my_messages deliver it.
+ * it waits on the session's mailbox and returns "woke" (the caller then takes the mail and
+ * exits 2, which makes an idle Claude Code start a turn showing it) once mail waits and the
+ * session is idle. Exactly one sleeper per session (core's sleeper lock: the newest wins, a
+ * dead holder is replaced). It ends when its Claude Code process is gone, or after its lifetime.
+ * It does not consume mail itself: see {@link takeMailForWake}.
  */
 export async function sleepUntilMail(options: SleeperOptions): Promise<SleepOutcome> {
-  if (!isSessionId(options.sessionId)) return "invalid";
+  const { outcome, release } = await sleepHoldingLock(options);
+  release();
+  return outcome;
+}
+
+/** {@link sleepUntilMail}, leaving the lock to the caller (held while a wake is under way). */
+async function sleepHoldingLock(
+  options: SleeperOptions,
+): Promise<{ outcome: SleepOutcome; release: () => void }> {
+  const none = () => {};
+  if (!isSessionId(options.sessionId)) return { outcome: "invalid", release: none };
   const session = options.sessionId.toLowerCase();
-  const dir = path.join(options.home, "sleepers");
-  ensurePrivateDir(options.home);
-  ensurePrivateDir(dir);
-  const lock = path.join(dir, `${session}.json`);
-  const me = { pid: process.pid, start_time: processStartTime(process.pid) };
-  if (!takeLock(lock, me)) return "replaced";
-  process.once("SIGTERM", () => process.exit(0));
+  const release = claimSleeper(options.home, session);
+  if (!release) return { outcome: "replaced", release: none };
+  // A newer sleeper ends this one with SIGTERM: exit quietly (0, no wake).
+  if (!process.listeners("SIGTERM").includes(exitQuietly)) process.on("SIGTERM", exitQuietly);
   const client = processAncestry(process.pid).find(
     (p) => /^claude(\.exe)?$/.test(p.comm) || /(^|\/)claude(\.exe)?( |$)/.test(p.cmdline),
   );
@@ -70,7 +78,7 @@ export async function sleepUntilMail(options: SleeperOptions): Promise<SleepOutc
   const key = sessionMailboxKey(session);
   const deadline = Date.now() + (options.lifetimeMs ?? SLEEPER_LIFETIME_MS);
   try {
-    return await new Promise<SleepOutcome>((resolve) => {
+    const outcome = await new Promise<SleepOutcome>((resolve) => {
       let done = false;
       const finish = (outcome: SleepOutcome) => {
         if (done) return;
@@ -90,41 +98,63 @@ export async function sleepUntilMail(options: SleeperOptions): Promise<SleepOutc
       const timer = setInterval(() => void check(), SLEEPER_CHECK_MS);
       void check();
     });
-  } finally {
-    try {
-      const held = JSON.parse(fs.readFileSync(lock, "utf8"));
-      if (held.pid === me.pid) fs.rmSync(lock, { force: true });
-    } catch {
-      // already gone
-    }
+    return { outcome, release };
+  } catch (error) {
+    release();
+    throw error;
   }
 }
 
-/** Take the sleeper lock: create it exclusively, or take it over from a dead holder. */
-function takeLock(lock: string, me: { pid: number; start_time: string | null }): boolean {
-  const body = JSON.stringify(me);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, body, { flag: "wx", mode: 0o600 });
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
-      try {
-        const held = JSON.parse(fs.readFileSync(lock, "utf8")) as { pid: number; start_time: string | null };
-        // The newest sleeper takes over: Claude Code wakes a session for a sleeper started at its
-        // latest Stop, so an older one (e.g. from SessionStart) is ended, quietly (exit 0).
-        if (isProcessAlive(held.pid, held.start_time)) process.kill(held.pid, "SIGTERM");
-      } catch {
-        // unreadable lock: treat as stale
-      }
-      // Stale: move it aside (only one contender wins the rename), then retry the exclusive create.
-      try {
-        fs.renameSync(lock, `${lock}.stale-${process.pid}`);
-        fs.rmSync(`${lock}.stale-${process.pid}`, { force: true });
-      } catch {
-        // someone else took it over first
-      }
+/** What the sleeper hands to Claude Code when it wakes the session. */
+export interface SleeperWakeMail {
+  /** The stderr text: the framed messages. */
+  text: string;
+  /** Call once the text is written: acknowledges the messages and records the wake. */
+  delivered(): Promise<void>;
+}
+
+/**
+ * Sleep until mail arrives while the session is idle, then take it for the wake. If another
+ * reader took the mail first, sleep again. Null when the sleeper ends without waking.
+ */
+export async function takeMailForWake(
+  options: SleeperOptions,
+  take: (session: string) => Promise<{ claim: Claim; text: string } | null>,
+): Promise<{ outcome: SleepOutcome; mail: SleeperWakeMail | null }> {
+  for (;;) {
+    // The lock stays held until the wake is recorded, so a reader always sees either a waiting
+    // sleeper or its last wake.
+    const { outcome, release } = await sleepHoldingLock(options);
+    if (outcome !== "woke") {
+      release();
+      return { outcome, mail: null };
     }
+    const session = (options.sessionId as string).toLowerCase();
+    const mail = await take(session).catch((error: unknown) => {
+      release();
+      throw error;
+    });
+    if (!mail) {
+      release();
+      continue;
+    }
+    return {
+      outcome,
+      mail: {
+        text: mail.text,
+        delivered: async () => {
+          try {
+            recordSleeperWake(
+              options.home,
+              session,
+              mail.claim.messages.map((m) => m.id),
+            );
+            await mail.claim.ack();
+          } finally {
+            release();
+          }
+        },
+      },
+    };
   }
-  return false;
 }

@@ -7,6 +7,7 @@ import {
   createMailbox,
   type MailboxKey,
   readIdentityDrops,
+  readSleeper,
   sessionMailboxKey,
 } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -220,17 +221,20 @@ describe("Sleep (Claude Code's asyncRewake sleeper), through the hook program", 
     return { child, exited };
   }
 
-  it("exits 2 with the notice on stderr when mail arrives (how Claude Code wakes the idle session), leaving the mail", async () => {
+  it("exits 2 with the mail on stderr when it arrives (how Claude Code wakes the idle session), and records the wake", async () => {
     const { exited } = sleep();
     const lock = path.join(home, "sleepers", `${ME}.json`);
     for (let i = 0; i < 100 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
     expect(fs.existsSync(lock)).toBe(true);
-    await mail(ME, "wake up");
+    const m = await mail(ME, "wake up");
     const r = await exited;
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("[oxtail] New messages from peer agents are waiting");
+    expect(r.stderr).toContain("[oxtail] A message from peer agents working in this project arrived for you");
+    expect(r.stderr).toContain(`--- message ${m.id} from codex (beta) (session ${PEER})`);
+    expect(r.stderr).toContain("wake up");
     expect(r.stdout).toBe("");
-    expect((await pending(ME)).map((m) => m.body)).toEqual(["wake up"]);
+    expect(await pending(ME)).toEqual([]);
+    expect(readSleeper(home, ME)).toMatchObject({ waiting: null, lastWake: { messages: [m.id] } });
   });
 
   it("exits 0, never 2, when it cannot run or has nothing to wait for (no re-wake loop)", async () => {

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { createFsMailboxStore, createMailbox, NULL_TRACER, sessionMailboxKey } from "@oxtail/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { sleepUntilMail } from "../src/sleeper.ts";
+import { takeMail } from "../src/handle.ts";
+import { sleepUntilMail, takeMailForWake } from "../src/sleeper.ts";
 
 const ME = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const dirs: string[] = [];
@@ -60,5 +61,34 @@ describe("the asyncRewake sleeper", () => {
     );
     await mail(h);
     expect(await sleepUntilMail({ sessionId: ME, home: h, claudeDir: h, tracer: NULL_TRACER })).toBe("woke");
+  });
+
+  it("when another reader takes the mail first, it sleeps on and wakes with the next message", async () => {
+    const h = home();
+    const mailbox = createMailbox({ store: createFsMailboxStore({ home: h }) });
+    let takes = 0;
+    const waking = takeMailForWake(
+      { sessionId: ME, home: h, claudeDir: h, tracer: NULL_TRACER },
+      async (s) => {
+        takes++;
+        if (takes === 1) {
+          // Another reader (say, a PreToolUse hook) drains the mailbox before the sleeper can.
+          await (await mailbox.drain(sessionMailboxKey(s))).ack();
+          return null;
+        }
+        return takeMail({ home: h, tracer: NULL_TRACER }, s);
+      },
+    );
+    await mail(h);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(takes).toBe(1);
+    expect(fs.existsSync(path.join(h, "sleepers", `${ME}.json`))).toBe(true); // asleep again
+    await mail(h);
+    const { outcome, mail: woke } = await waking;
+    expect(outcome).toBe("woke");
+    expect(takes).toBe(2);
+    expect(woke?.text).toContain("hi");
+    await woke?.delivered();
+    expect(await mailbox.hasPending(sessionMailboxKey(ME))).toBe(false);
   });
 });

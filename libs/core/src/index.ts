@@ -130,3 +130,5 @@ export {
   TOOL_ARGS_MAX,
 } from "./transcript/tail.js";
 export { acquireWakeLock, WAKE_LINE, WAKE_LOCK_TTL_MS } from "./wake/lock.js";
+export type { SleeperLock, SleeperState, SleeperWake } from "./wake/sleeper.js";
+export { claimSleeper, readSleeper, recordSleeperWake } from "./wake/sleeper.js";
