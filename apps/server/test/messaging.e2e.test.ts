@@ -1,10 +1,14 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { projectKey } from "@oxtail/client-claude";
+import { readSleeper } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TestAgent, until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
 
 let world: World;
 beforeEach(() => {
@@ -231,6 +235,80 @@ describe("ask_peer", () => {
       ready: true,
     });
     expect(status.last_wake).toMatchObject({ attempted: true, strategy: "tmux" });
+  });
+
+  it("wakes an idle Claude peer through its asyncRewake sleeper when one waits: nothing typed, verified by the turn it starts", async () => {
+    const root = world.project();
+    const claudeDir = world.project("claude");
+    const transcript = path.join(claudeDir, "projects", projectKey(root), `${B}.jsonl`);
+    fs.mkdirSync(path.dirname(transcript), { recursive: true });
+    // An idle session: its last turn has ended.
+    fs.writeFileSync(
+      transcript,
+      [
+        { type: "user", message: { content: "hello" } },
+        { type: "assistant", message: { content: [{ type: "text", text: "hi" }], stop_reason: "end_turn" } },
+      ]
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join(""),
+    );
+    const a = await world.agent({ cwd: root, claudeSession: A, claudeDir });
+    const typed = path.join(root, "typed.txt");
+    const paneB = world.tmux.session(
+      "beta",
+      root,
+      `${simulatedClient(root)} -c 'while IFS= read -r line; do printf "%s\n" "$line" >> ${typed}; done'`,
+    );
+    await world.agent({ cwd: root, pane: paneB, claudeSession: B, claudeDir });
+    // Beta's sleeper is the real hook program. Standing in for Claude Code: when the hook exits 2,
+    // start a turn (the transcript grows) with the hook's stderr as its input.
+    const woken = path.join(root, "woken.txt");
+    const sleeper = spawn(
+      "sh",
+      [
+        "-c",
+        `printf '%s\n' "$PAYLOAD" | "$HOOK" claude Sleep 2> "$WOKEN"; if [ $? -eq 2 ]; then echo '{"type":"user","message":{"content":"task-notification"}}' >> "$TRANSCRIPT"; fi`,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: root,
+          OXTAIL_HOME: world.home,
+          PAYLOAD: JSON.stringify({ session_id: B, hook_event_name: "Stop", cwd: root }),
+          HOOK: HOOK_BIN,
+          WOKEN: woken,
+          TRANSCRIPT: transcript,
+        },
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise((r) => sleeper.once("exit", r));
+    await until("beta's sleeper to wait", () => readSleeper(world.home, B).waiting);
+    const status = await a.call("wake_status", { target: "beta" });
+    expect(status, JSON.stringify(status)).toMatchObject({ ready: true, strategy: "claude-rewake" });
+    const result = await a.call("ask_peer", { target: "beta", body: "REWAKE-QUESTION", timeout_ms: 300 });
+    await exited;
+    expect(result.wake, JSON.stringify(result.wake)).toMatchObject({
+      attempted: true,
+      strategy: "claude-rewake",
+      outcome: "submitted",
+    });
+    // The question reached beta as the hook's output, not as keys: nothing was typed into its pane.
+    expect(fs.readFileSync(woken, "utf8")).toContain("REWAKE-QUESTION");
+    expect(fs.existsSync(typed)).toBe(false);
+    expect(readSleeper(world.home, B).lastWake?.messages).toEqual([
+      (result as { question_id: string }).question_id,
+    ]);
+  });
+
+  it("with no sleeper waiting, says so and falls back to typing the wake line", async () => {
+    const root = world.project();
+    const a = await world.agent({ cwd: root, claudeSession: A });
+    const paneB = world.tmux.session("beta", root, `${simulatedClient(root)} -c 'sleep 3600'`);
+    await world.agent({ cwd: root, pane: paneB, claudeSession: B });
+    const status = (await a.call("wake_status", { target: "beta" })) as { strategy: string; reason: string };
+    expect(status.strategy).toBe("tmux");
+    expect(status.reason).toContain("claude-rewake: no oxtail asyncRewake sleeper waits for this session");
   });
 
   it("does not wake a busy peer, and says why", async () => {

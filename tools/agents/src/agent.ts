@@ -132,6 +132,9 @@ export class Agent {
         IS_SANDBOX: "1",
         DISABLE_AUTOUPDATER: "1",
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        // Claude Code 2.1.331 otherwise offers MCP tools to the model only through ToolSearch,
+        // which scripted turns do not call.
+        ENABLE_TOOL_SEARCH: "false",
         DISABLE_TELEMETRY: "1",
         DISABLE_ERROR_REPORTING: "1",
         CLAUDE_CODE_MAX_RETRIES: "1",

@@ -188,6 +188,74 @@ describe("waking Codex without typing", () => {
   });
 });
 
+describe("waking Claude Code without typing", () => {
+  it("an idle real Claude Code with oxtail's sleeper is woken by it (claude-rewake): nothing typed, the reply returns", async () => {
+    const w = world();
+    const claude = await Agent.start({
+      kind: "claude",
+      projectDir: w.project,
+      tmux: w.tmux,
+      name: "claude-sleeper-peer",
+      env: { OXTAIL_HOME: w.home },
+      // `oxtail setup` as a user runs it: the MCP server, the hooks and the sleeper.
+      beforeStart: (home) => {
+        execFileSync(process.execPath, [SERVER, "setup", "--claude"], {
+          env: { PATH: process.env.PATH, HOME: home },
+          stdio: "ignore",
+        });
+      },
+      script: [
+        [{ say: "ready" }],
+        [
+          // The woken turn carries the mail itself (the sleeper's output): answer it directly.
+          {
+            tool: "send_message",
+            server: "oxtail",
+            args: (_last, request) => {
+              const m = /--- message (\S+) from [^\n]*\(session ([0-9a-f-]{36})\)/.exec(request);
+              return {
+                target: m?.[2] ?? "?",
+                body: "REWAKE-ANSWER: woken by the sleeper",
+                reply_to: m?.[1] ?? "",
+              };
+            },
+          },
+          { say: "answered the peer" },
+        ],
+      ],
+    });
+    running.push(claude);
+    await claude.prompt("hello"); // the sleeper starts after a turn
+    await until("the Claude peer registered", 30_000, async () =>
+      (await w.registry.list()).some(
+        (a) => a.client.type === "claude" && a.client.session_id && a.tmux?.pane,
+      ),
+    );
+    const asker = await startAsker(w);
+    try {
+      const result = await asker.callTool(
+        {
+          name: "ask_peer",
+          arguments: { target: "claude-sleeper-peer", body: "Awake?", timeout_ms: 60_000 },
+        },
+        undefined,
+        { timeout: 120_000 },
+      );
+      const out = result.structuredContent as {
+        reply: { body: string } | null;
+        wake: { strategy: string; outcome: string };
+      };
+      expect(out.wake).toMatchObject({ strategy: "claude-rewake", outcome: "submitted" });
+      expect(out.reply?.body).toBe("REWAKE-ANSWER: woken by the sleeper");
+      const woken = JSON.stringify(claude.endpoint.mainRequests()[1]?.body ?? "");
+      expect(woken).toContain("Awake?");
+      expect(woken).not.toContain(WAKE_TEXT); // no wake line was typed
+    } finally {
+      await asker.close();
+    }
+  });
+});
+
 describe("a busy peer", () => {
   it("is not typed into, and still answers once its turn ends: the Stop hook hands it the question", async () => {
     const w = world();

@@ -70,9 +70,14 @@ async function verifyTurn(
  * verified — the peer's transcript grows or it turns busy within {@link WAKE_VERIFY_MS} —
  * and retried once (`options.retry`: for tmux, a flush key and Enter, no second paste)
  * before the next rung is tried. One wake per peer at a time: a second caller shares the
- * first's outcome.
+ * first's outcome. `baseline` is the peer's turn signal from before the message was sent: a
+ * rung that fires on the message itself (Claude's asyncRewake sleeper) is verified against it.
  */
-export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<WakeReport> {
+export function wakePeer(
+  context: ServerContext,
+  peer: AgentRecord,
+  baseline?: { size: number },
+): Promise<WakeReport> {
   const key = peer.client.session_id ?? peer.instance_id;
   const inFlight = context.wakesInFlight.get(key);
   if (inFlight) return inFlight;
@@ -91,7 +96,7 @@ export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<Wak
       return report;
     }
     try {
-      return await wakeLadder(context, peer, key);
+      return await wakeLadder(context, peer, key, baseline);
     } finally {
       release();
     }
@@ -101,7 +106,12 @@ export function wakePeer(context: ServerContext, peer: AgentRecord): Promise<Wak
 }
 
 /** Try each rung of the peer's wake ladder; verify what it typed; retry once. */
-async function wakeLadder(context: ServerContext, peer: AgentRecord, key: string): Promise<WakeReport> {
+async function wakeLadder(
+  context: ServerContext,
+  peer: AgentRecord,
+  key: string,
+  baseline?: { size: number },
+): Promise<WakeReport> {
   const adapter = context.adapterFor(peer.client.type);
   const ladder = adapter?.wakeProfile?.ladder ?? [{ strategy: "tmux" }];
   let last: WakeReport = {
@@ -111,10 +121,10 @@ async function wakeLadder(context: ServerContext, peer: AgentRecord, key: string
     verified_after_ms: null,
     reason: "no wake strategy applies to this peer",
   };
-  for (const rung of ladder) {
+  for (const [index, rung] of ladder.entries()) {
     const strategy = context.wakeStrategies.get(rung.strategy);
     if (!strategy) continue;
-    const before = await turnSignal(context, peer);
+    const before = index === 0 && baseline ? baseline : await turnSignal(context, peer);
     const started = Date.now();
     for (const retry of [false, true]) {
       const options = { ...(rung.options ?? {}), ...(retry ? { retry: true } : {}) };
@@ -179,6 +189,7 @@ export async function askPeer(
   const stale = new Set(
     (await context.mailbox.peek(inbox)).filter((m) => m.from.session_id === peerSession).map((m) => m.id),
   );
+  const baseline = await turnSignal(context, peer);
   const question = await context.mailbox.send({
     from: context.sender(),
     fromMailbox: inbox,
@@ -187,7 +198,7 @@ export async function askPeer(
     body: args.body,
     replyTo: null,
   });
-  const wake = await wakePeer(context, peer);
+  const wake = await wakePeer(context, peer, baseline);
   const timeoutMs = askTimeout(args.timeout_ms, env);
   const progressToken = extra._meta?.progressToken;
   const started = Date.now();
