@@ -7,7 +7,7 @@ import { applyChanges, readText, renderDiff } from "./setup/files.js";
 import { MANAGED_MARK, planSetup, planUninstall, type SetupOptions, targets } from "./setup/setup.js";
 
 const USAGE = `usage:
-  oxtail setup [--claude] [--codex] [--project] [--npx] [--sleeper] [--dry-run]   MCP config, hooks, /oxtail-join (both clients by default)
+  oxtail setup [--claude] [--codex] [--project] [--npx] [--no-sleeper] [--dry-run]   MCP config, hooks, /oxtail-join (both clients by default)
   oxtail uninstall [--claude] [--codex] [--project] [--dry-run]       remove exactly what setup added
   oxtail install-hook | uninstall-hook [--claude] [--codex] [--dry-run]
   oxtail doctor                                                       check every piece and say what to fix
@@ -21,7 +21,7 @@ function options(argv: string[], hooksOnly: boolean): { setup: SetupOptions; dry
       codex: { type: "boolean" },
       project: { type: "boolean" },
       npx: { type: "boolean" },
-      sleeper: { type: "boolean" },
+      "no-sleeper": { type: "boolean" },
       "dry-run": { type: "boolean" },
     },
   });
@@ -33,7 +33,7 @@ function options(argv: string[], hooksOnly: boolean): { setup: SetupOptions; dry
       codex: both || Boolean(values.codex),
       project: Boolean(values.project),
       hooksOnly,
-      sleeper: Boolean(values.sleeper),
+      sleeper: !values["no-sleeper"],
       cwd: process.cwd(),
       env: process.env,
       ...(values.npx ? { serverCommand: { command: "npx", args: ["-y", "oxtail"] } } : {}),

@@ -113,10 +113,11 @@ describe("oxtail setup / uninstall", () => {
       expect(fs.existsSync(file(gone)), gone).toBe(false);
   });
 
-  it("installs Claude's asyncRewake sleeper only with --sleeper, and uninstall removes it", () => {
-    expect(oxtail("setup", "--claude").code).toBe(0);
+  it("installs Claude's asyncRewake sleeper unless --no-sleeper, switches either way, and uninstall removes it", () => {
+    expect(oxtail("setup", "--claude", "--no-sleeper").code).toBe(0);
     expect(read(".claude/settings.json")).not.toContain("oxtail-hook claude Sleep");
-    expect(oxtail("setup", "--claude", "--sleeper").code).toBe(0);
+    expect(oxtail("setup", "--claude", "--no-sleeper").out).toContain("nothing to change");
+    expect(oxtail("setup", "--claude").code).toBe(0);
     const hooks = JSON.parse(read(".claude/settings.json")).hooks as Record<
       string,
       { hooks: { command: string; async?: boolean; asyncRewake?: boolean }[] }[]
@@ -127,8 +128,12 @@ describe("oxtail setup / uninstall", () => {
       .filter((h) => h.command.endsWith(" claude Sleep"));
     expect(sleepers).toHaveLength(2); // at SessionStart and at Stop
     expect(read(".claude/settings.json").match(/oxtail-hook claude Stop/g)).toHaveLength(1);
-    expect(oxtail("setup", "--claude", "--sleeper").out).toContain("nothing to change");
+    expect(oxtail("setup", "--claude").out).toContain("nothing to change");
     for (const h of sleepers) expect(h).toMatchObject({ async: true, asyncRewake: true });
+    expect(oxtail("setup", "--claude", "--no-sleeper").code).toBe(0);
+    expect(read(".claude/settings.json")).not.toContain("oxtail-hook claude Sleep");
+    expect(read(".claude/settings.json").match(/oxtail-hook claude Stop/g)).toHaveLength(1);
+    expect(oxtail("setup", "--claude").code).toBe(0);
     expect(oxtail("uninstall", "--claude").code).toBe(0);
     expect(read(".claude/settings.json")).not.toContain("oxtail-hook");
   });

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core";
+import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey, WAKE_LINE } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { readJsonLines } from "../src/transcripts.ts";
@@ -57,7 +57,9 @@ async function peerSays(home: string, session: string, body: string): Promise<vo
 
 function claudeSessionId(agent: Agent): string {
   const dir = path.join(agent.home, ".claude", "sessions");
-  return JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".json")) as string), "utf8")).sessionId;
+  return JSON.parse(
+    fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".json")) as string), "utf8"),
+  ).sessionId;
 }
 
 describe("oxtail's hooks in the real clients", () => {
@@ -121,37 +123,44 @@ describe("oxtail's hooks in the real clients", () => {
     expect(agent.screen()).toContain("I have read the peer's note.");
   });
 
-  // A client fact (SPEC: the real client wins; record it in a test). The asyncRewake sleeper exits 2
-  // when mail arrives for an idle session, yet Claude Code 2.1.197 (and 2.1.331, checked by hand with
-  // OXTAIL_AGENTS_CLAUDE_VERSION=2.1.331) starts no turn. If this test fails because a turn did
-  // start, the client now honours asyncRewake: add the sleeper as the first rung of Claude's wake ladder.
-  it("client fact: Claude Code starts no turn when the asyncRewake sleeper exits 2 while idle", async () => {
-    const trace = path.join(os.tmpdir(), `oxtail-sleeper-trace-${process.pid}.ndjson`);
-    fs.rmSync(trace, { force: true });
+  // The wake with no typing: oxtail's asyncRewake sleeper waits in the background after each turn;
+  // when a peer's mail arrives while the session is idle it prints the mail and exits 2, and Claude
+  // Code itself starts a turn with it.
+  it("Claude Code, idle: the asyncRewake sleeper wakes it with the peer's mail, and nothing is typed", async () => {
     const agent = await Agent.start({
       kind: "claude",
       projectDir: project(),
-      env: { MCP_TRACE_FILE: trace },
-      beforeStart: setup("--claude", "--sleeper"),
-      script: [[{ say: "ok" }], [{ say: "woken by the sleeper" }]],
+      beforeStart: setup("--claude"),
+      script: [[{ say: "ok" }], [{ say: "I have read the woken note." }]],
     });
     running.push(agent);
     const session = claudeSessionId(agent);
     await agent.prompt("hello");
-    await until("the sleeper to wait", 30_000, () =>
-      fs.existsSync(path.join(agent.home, ".oxtail", "sleepers", `${session}.json`)),
+    await until(
+      "the sleeper to wait",
+      30_000,
+      () => readSleeper(path.join(agent.home, ".oxtail"), session).waiting,
     );
     const turns = agent.completedTurns();
-    await peerSays(agent.home, session, "WAKE-NOTE");
-    await until(
-      "the sleeper to exit 2 (woke)",
-      30_000,
-      () => fs.existsSync(trace) && fs.readFileSync(trace, "utf8").includes('"outcome":"woke"'),
-    );
-    await new Promise((r) => setTimeout(r, 10_000));
-    expect(agent.completedTurns()).toBe(turns);
-    expect(agent.endpoint.mainRequests()).toHaveLength(1);
-    fs.rmSync(trace, { force: true });
+    await peerSays(agent.home, session, "WAKE-NOTE: the deploy finished, please check the logs.");
+    await agent.endpoint.waitForMainRequests(2);
+    await until("the woken turn to finish", 30_000, () => agent.completedTurns() > turns);
+    const woken = JSON.stringify(agent.endpoint.mainRequests()[1]?.body);
+    expect(woken).toContain("WAKE-NOTE: the deploy finished, please check the logs.");
+    expect(woken).toContain(`session ${PEER}`);
+    expect(woken).not.toContain(WAKE_LINE); // no wake line was typed or sent
+    expect(agent.screen()).toContain("I have read the woken note.");
+    // The transcript's user entries: the test's typed "hello", then the client's own task
+    // notification carrying the mail (the hook's stderr), not a typed line.
+    const prompts = readJsonLines(agent.transcriptPath() as string)
+      .filter((e) => e.type === "user" && typeof (e.message as { content?: unknown })?.content === "string")
+      .map((e) => (e.message as { content: string }).content);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]).toBe("hello");
+    expect(prompts[1]).toMatch(/^<task-notification>/);
+    expect(prompts[1]).toContain("WAKE-NOTE: the deploy finished");
+    expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
+    expect(readSleeper(path.join(agent.home, ".oxtail"), session).lastWake?.messages).toHaveLength(1);
   });
 
   it("Codex, at the next prompt: UserPromptSubmit delivers the mail and drops the thread's identity", async () => {

@@ -30,8 +30,8 @@ export interface SetupOptions {
   /** The hook program; default: @oxtail/hook's bin/oxtail-hook. */
   hookCommand?: string;
   /**
-   * Also install Claude Code's asyncRewake sleeper. Opt-in: Claude Code 2.1.197 / 2.1.331 start no
-   * turn when it fires (a recorded client fact), so by default it only costs a background process.
+   * Install Claude Code's asyncRewake sleeper (default true): a background hook that wakes the idle
+   * session when mail arrives, with no typing. `--no-sleeper` leaves it out (the tmux wake remains).
    */
   sleeper?: boolean;
 }
@@ -76,10 +76,15 @@ function addHooks(
   file: string,
   client: "claude" | "codex",
   hook: string,
-  sleeper = false,
+  sleeper = true,
 ): string | null {
-  // Asked for the sleeper on top of an earlier setup without it: re-add oxtail's entries whole.
-  if (client === "claude" && sleeper && text !== null && !text.includes(" claude Sleep")) {
+  // The sleeper asked for (or not) differs from an earlier setup: re-add oxtail's entries whole.
+  if (
+    client === "claude" &&
+    text !== null &&
+    text.includes("oxtail-hook") &&
+    text.includes(" claude Sleep") !== sleeper
+  ) {
     text = removeHooks(text, file);
   }
   const config = parseConfig(text, file);
@@ -226,7 +231,7 @@ export function planSetup(options: SetupOptions): FileChange[] {
       change(
         t.claudeSettings,
         settings,
-        addHooks(settings, t.claudeSettings, "claude", hook, options.sleeper),
+        addHooks(settings, t.claudeSettings, "claude", hook, options.sleeper ?? true),
         "hooks",
       ),
     );
