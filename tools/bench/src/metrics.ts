@@ -7,6 +7,8 @@ export interface Metric {
   baseline: number | null;
   baseline_label: string;
   target: number | null;
+  /** Which way is good (default: lower, except msg/s). A count of successes is "higher". */
+  better?: "higher" | "lower";
 }
 
 /** The p-th percentile (0–100) of `values`, nearest-rank. */
@@ -31,5 +33,6 @@ export function wallNow(): number {
 /** True when the metric meets its target (lower is better, except throughput). */
 export function meetsTarget(m: Metric): boolean | null {
   if (m.target === null) return null;
-  return m.unit === "msg/s" ? m.value >= m.target : m.value <= m.target;
+  const higher = (m.better ?? (m.unit === "msg/s" ? "higher" : "lower")) === "higher";
+  return higher ? m.value >= m.target : m.value <= m.target;
 }

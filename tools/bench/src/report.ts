@@ -5,7 +5,9 @@ import { type Metric, meetsTarget } from "./metrics.ts";
 /** A readable table of metrics. */
 export function formatTable(metrics: readonly Metric[]): string {
   const rows = metrics.map((m) => {
-    const ratio = m.baseline !== null && m.value !== 0 ? `${round2(m.baseline / m.value)}×` : "";
+    // A ratio compares times or rates; counts are compared as they are.
+    const ratio =
+      m.baseline !== null && m.value !== 0 && m.unit !== "count" ? `${round2(m.baseline / m.value)}×` : "";
     const met = meetsTarget(m);
     return [
       m.metric,

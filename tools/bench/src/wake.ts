@@ -1,12 +1,21 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Agent, type PrivateTmux, until } from "@oxtail/agents";
-import type { AgentRecord } from "@oxtail/core";
+import {
+  type AgentRecord,
+  createFsMailboxStore,
+  createMailbox,
+  readSleeper,
+  sessionMailboxKey,
+} from "@oxtail/core";
 import tmuxWake, { WAKE_TEXT } from "@oxtail/wake-tmux";
 import { type Metric, percentile, round } from "./metrics.ts";
 
 const BENCH = "wake";
+const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
+const SERVER = path.join(ROOT, "apps/server/dist/main.mjs");
 
 /** Options of the wake bench. */
 export interface WakeBenchOptions {
@@ -39,12 +48,13 @@ async function turnStarted(
   return null;
 }
 
-function record(tmux: PrivateTmux, pane: string): AgentRecord {
+/** The agent as the registry would have it: the tmux wake types only into a pane that runs it. */
+function record(tmux: PrivateTmux, pane: { id: string; pid: number }): AgentRecord {
   const now = new Date().toISOString();
   return {
     schema: 1,
     instance_id: "1-1",
-    pid: 1,
+    pid: pane.pid,
     start_time: null,
     started_at: now,
     updated_at: now,
@@ -55,7 +65,7 @@ function record(tmux: PrivateTmux, pane: string): AgentRecord {
       socket: path.join(`/tmp/tmux-${process.getuid?.() ?? 0}`, tmux.socket),
       session: null,
       window: null,
-      pane,
+      pane: pane.id,
     },
     state: null,
   };
@@ -73,7 +83,7 @@ async function benchClient(kind: "claude" | "codex", options: WakeBenchOptions) 
   });
   try {
     await agent.prompt("hello"); // the transcript exists from here on
-    const pane = agent.tmux.pane(agent.session).id;
+    const pane = agent.tmux.pane(agent.session);
     const wake = tmuxWake();
     const latencies: number[] = [];
     for (let i = 0; i < options.wakes; i++) {
@@ -93,13 +103,13 @@ async function benchClient(kind: "claude" | "codex", options: WakeBenchOptions) 
       const turnsBefore = agent.completedTurns();
       const before = size(agent.transcriptPath());
       const started = performance.now();
-      agent.tmux.run(["send-keys", "-t", pane, "-l", WAKE_TEXT]);
-      agent.tmux.run(["send-keys", "-t", pane, "Enter"]);
+      agent.tmux.run(["send-keys", "-t", pane.id, "-l", WAKE_TEXT]);
+      agent.tmux.run(["send-keys", "-t", pane.id, "Enter"]);
       if ((await turnStarted(agent, before, started, 3000)) !== null) {
         burst += 1;
         await until("the turn to end", 30_000, () => agent.completedTurns() > turnsBefore);
       } else {
-        agent.tmux.run(["send-keys", "-t", pane, "C-c"]); // clear what was left in the composer
+        agent.tmux.run(["send-keys", "-t", pane.id, "C-c"]); // clear what was left in the composer
         await sleep(300);
       }
     }
@@ -110,14 +120,78 @@ async function benchClient(kind: "claude" | "codex", options: WakeBenchOptions) 
   }
 }
 
+/**
+ * Claude Code woken by oxtail's asyncRewake sleeper (no typing): after `oxtail setup`, a peer's
+ * message lands in the idle session's mailbox, the sleeper exits 2 with it, and Claude Code starts
+ * a turn. Latency: message sent → the transcript shows the new turn.
+ */
+async function benchClaudeRewake(options: WakeBenchOptions): Promise<number[]> {
+  execFileSync(
+    "npx",
+    ["nx", "run-many", "-t", "build", "--projects=oxtail,@oxtail/hook", "--outputStyle=static"],
+    {
+      cwd: ROOT,
+      stdio: "ignore",
+    },
+  );
+  const project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-bench-rewake-")));
+  fs.mkdirSync(path.join(project, ".git"));
+  const agent = await Agent.start({
+    kind: "claude",
+    projectDir: project,
+    beforeStart: (home) => {
+      execFileSync(process.execPath, [SERVER, "setup", "--claude"], {
+        env: { PATH: process.env.PATH, HOME: home },
+        stdio: "ignore",
+      });
+    },
+    script: Array.from({ length: options.wakes + 1 }, () => [{ say: "ok" }]),
+  });
+  try {
+    await agent.prompt("hello"); // the sleeper starts after a turn
+    const home = path.join(agent.home, ".oxtail");
+    const sessionsDir = path.join(agent.home, ".claude", "sessions");
+    const sessionFile = fs.readdirSync(sessionsDir).find((f) => f.endsWith(".json")) as string;
+    const session = JSON.parse(fs.readFileSync(path.join(sessionsDir, sessionFile), "utf8"))
+      .sessionId as string;
+    const mailbox = createMailbox({ store: createFsMailboxStore({ home }) });
+    const peer = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+    const from = { session_id: peer, instance_id: "1-1", client_type: "codex", display_name: "bench peer" };
+    const latencies: number[] = [];
+    for (let i = 0; i < options.wakes; i++) {
+      await until("the sleeper to wait", 30_000, () => readSleeper(home, session).waiting);
+      const turnsBefore = agent.completedTurns();
+      const before = size(agent.transcriptPath());
+      const started = performance.now();
+      await mailbox.send({
+        from,
+        fromMailbox: sessionMailboxKey(peer),
+        to: sessionMailboxKey(session),
+        toSessionId: session,
+        body: `wake ${i}`,
+      });
+      const ms = await turnStarted(agent, before, started, 8000);
+      if (ms === null) continue;
+      latencies.push(ms);
+      await until("the woken turn to end", 30_000, () => agent.completedTurns() > turnsBefore);
+    }
+    return latencies;
+  } finally {
+    await agent.stop();
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
+
 /** Run the wake bench on both real clients. */
 export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promise<Metric[]> {
   const metrics: Metric[] = [];
+  let tmuxClaudeP50: number | null = null;
   for (const [kind, target] of [
     ["claude", 1000],
     ["codex", 1500],
   ] as const) {
     const { latencies, burst } = await benchClient(kind, options);
+    if (kind === "claude") tmuxClaudeP50 = round(percentile(latencies, 50));
     const label = `old recipe (send-keys text, then Enter at once): ${burst} of ${options.burstTries} tries submitted, same run`;
     metrics.push(
       {
@@ -142,6 +216,7 @@ export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promis
         bench: BENCH,
         metric: `${kind}_submitted`,
         unit: "count",
+        better: "higher",
         value: latencies.length,
         baseline: burst,
         baseline_label: label,
@@ -149,5 +224,37 @@ export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promis
       },
     );
   }
+  const rewake = await benchClaudeRewake(options);
+  const tmuxLabel = "oxtail's tmux wake of Claude Code, same run";
+  metrics.push(
+    {
+      bench: BENCH,
+      metric: "claude_rewake_p50_ms",
+      unit: "ms",
+      value: round(percentile(rewake, 50)),
+      baseline: tmuxClaudeP50,
+      baseline_label: tmuxLabel,
+      target: 1000,
+    },
+    {
+      bench: BENCH,
+      metric: "claude_rewake_p99_ms",
+      unit: "ms",
+      value: round(percentile(rewake, 99)),
+      baseline: null,
+      baseline_label: "message sent → the transcript shows the new turn",
+      target: null,
+    },
+    {
+      bench: BENCH,
+      metric: "claude_rewake_submitted",
+      unit: "count",
+      better: "higher",
+      value: rewake.length,
+      baseline: null,
+      baseline_label: "wakes by the asyncRewake sleeper that started a turn (nothing typed)",
+      target: options.wakes,
+    },
+  );
   return metrics;
 }
