@@ -7,6 +7,7 @@ import path from "node:path";
 import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey, WAKE_LINE } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
+import type { Turn } from "../src/script.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -161,6 +162,51 @@ describe("oxtail's hooks in the real clients", () => {
     expect(prompts[1]).toContain("WAKE-NOTE: the deploy finished");
     expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
     expect(readSleeper(path.join(agent.home, ".oxtail"), session).lastWake?.messages).toHaveLength(1);
+  });
+
+  // Codex 0.169.0 runs the same hooks: PreToolUse before each exec_command, Stop at the end of a turn.
+  async function codexMidTurn(work: Turn) {
+    const agent = await Agent.start({
+      kind: "codex",
+      projectDir: project(),
+      beforeStart: setup("--codex"),
+      args: ["--dangerously-bypass-hook-trust"],
+      script: [[{ say: "ready" }], work],
+    });
+    running.push(agent);
+    await agent.prompt("hello"); // the thread (and its id) exists from the first prompt on
+    const threadId = (readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string }).id;
+    const turn = agent.prompt("Do some work.");
+    await agent.endpoint.waitForMainRequests(2);
+    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
+    await peerSays(agent.home, threadId, "CODEX-MID: the schema changed, please re-run the migration.");
+    await turn;
+    const requests = agent.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
+    expect(requests).toHaveLength(4);
+    expect(requests.slice(0, 3).some((r) => r.includes("CODEX-MID"))).toBe(false);
+    expect(requests[3]).toContain("CODEX-MID: the schema changed, please re-run the migration.");
+    expect(requests[3]).toContain(`session ${PEER}`);
+    expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", threadId, "new"))).toEqual([]);
+    return agent;
+  }
+
+  it("Codex, mid-turn: PreToolUse delivers a peer's message before the next command", async () => {
+    await codexMidTurn([
+      { tool: "exec_command", args: { cmd: "sleep 3" } },
+      { tool: "exec_command", args: { cmd: "echo second" } },
+      { say: "done" },
+    ]);
+  });
+
+  it("Codex, before going idle: Stop blocks with the mail and the turn continues to answer it", async () => {
+    const agent = await codexMidTurn([
+      { tool: "exec_command", args: { cmd: "sleep 3" } },
+      { say: "first answer" },
+      { say: "I have read the peer's note." },
+    ]);
+    expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(
+      "I have read the peer's note.",
+    );
   });
 
   it("Codex, at the next prompt: UserPromptSubmit delivers the mail and drops the thread's identity", async () => {
