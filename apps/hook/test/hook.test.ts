@@ -237,6 +237,31 @@ describe("Sleep (Claude Code's asyncRewake sleeper), through the hook program", 
     expect(readSleeper(home, ME)).toMatchObject({ waiting: null, lastWake: { messages: [m.id] } });
   });
 
+  it("ends, waking nothing, when its Claude Code process is gone", async () => {
+    // A stand-in for Claude Code: a shell named `claude` that runs the sleeper as its child.
+    const claude = path.join(home, "claude");
+    fs.symlinkSync("/bin/sh", claude);
+    const payload = path.join(home, "payload.json");
+    fs.writeFileSync(payload, `${JSON.stringify({ ...base, hook_event_name: "Stop" })}\n`);
+    const parent = spawn(claude, ["-c", `"${HOOK}" claude Sleep < "${payload}"; exit 0`], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home },
+      stdio: "ignore",
+      detached: true,
+    });
+    const lock = path.join(home, "sleepers", `${ME}.json`);
+    for (let i = 0; i < 100 && !readSleeper(home, ME).waiting; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const sleeperPid = readSleeper(home, ME).waiting?.pid as number;
+    expect(sleeperPid).toBeGreaterThan(0);
+    process.kill(parent.pid as number, "SIGKILL"); // Claude Code is gone; its sleeper is orphaned
+    for (let i = 0; i < 100 && fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(lock)).toBe(false);
+    await mail(ME, "after the client died");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(() => process.kill(sleeperPid, 0)).toThrow(); // it exited
+    expect((await pending(ME)).map((m) => m.body)).toEqual(["after the client died"]); // nothing taken
+  });
+
   it("exits 0, never 2, when it cannot run or has nothing to wait for (no re-wake loop)", async () => {
     expect((await sleep({ OXTAIL_NODE: "/nonexistent/node" }).exited).code).toBe(0);
     const invalid = spawnSync(HOOK, ["claude", "Sleep"], {
