@@ -108,6 +108,26 @@ export async function runDoctor(): Promise<number> {
     `Claude Code: hooks in ${t.claudeSettings}`,
     "run: oxtail install-hook --claude",
   ]);
+  // The hook program each settings file names must still be there (a moved or removed install).
+  for (const [client, settings] of [
+    ["claude", t.claudeSettings],
+    ["codex", t.codexHooks],
+  ] as const) {
+    const program = /([^"'\s]*oxtail-hook)'? \w+ \w+/.exec(readText(settings) ?? "")?.[1];
+    if (!program) continue;
+    let runnable = false;
+    try {
+      fs.accessSync(program, fs.constants.X_OK);
+      runnable = true;
+    } catch {
+      // missing or not executable
+    }
+    checks.push([
+      runnable,
+      `${client === "claude" ? "Claude Code" : "Codex"}: the hook program ${program} runs`,
+      `run: oxtail install-hook --${client} (it points the hooks at this install)`,
+    ]);
+  }
   checks.push([
     has(t.codexConfig, "[mcp_servers.oxtail]"),
     `Codex: oxtail MCP server in ${t.codexConfig}`,
@@ -123,6 +143,13 @@ export async function runDoctor(): Promise<number> {
     ok &&= pass;
     process.stdout.write(`${pass ? "ok " : "FIX"} ${what}${pass ? "" : ` — ${fix}`}\n`);
   }
+  // Optional pieces: said, never counted as a failure.
+  if (has(t.claudeSettings, "oxtail-hook"))
+    process.stdout.write(
+      has(t.claudeSettings, " claude Sleep")
+        ? "ok  Claude Code: the asyncRewake sleeper wakes an idle session without typing\n"
+        : "--  Claude Code: no asyncRewake sleeper (setup --no-sleeper): an idle session is woken only by typing into its tmux pane; `oxtail setup --claude` adds it\n",
+    );
   process.stdout.write(
     ok
       ? "oxtail doctor: all good.\n"

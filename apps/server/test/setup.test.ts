@@ -189,5 +189,24 @@ describe("oxtail setup / uninstall", () => {
     const after = oxtail("doctor");
     expect(after.out).toContain("ok  Claude Code: hooks");
     expect(after.out).toContain("ok  Codex: oxtail MCP server");
+    expect(after.out).toMatch(/ok {2}Claude Code: the hook program \S+oxtail-hook runs/);
+    expect(after.out).toContain(
+      "ok  Claude Code: the asyncRewake sleeper wakes an idle session without typing",
+    );
+    expect(after.code).toBe(0);
+    // A hook program that is gone (the install moved) is a FIX; a missing sleeper is only said.
+    const settings = read(".claude/settings.json");
+    const program = /"command": "(\S+oxtail-hook) claude PreToolUse"/.exec(settings)?.[1] as string;
+    write(".claude/settings.json", settings.replaceAll(program, path.join(home, "gone", "oxtail-hook")));
+    const moved = oxtail("doctor");
+    expect(moved.code).toBe(1);
+    expect(moved.out).toContain("FIX Claude Code: the hook program");
+    expect(moved.out).toContain("run: oxtail install-hook --claude");
+    expect(oxtail("install-hook", "--claude").code).toBe(0);
+    expect(read(".claude/settings.json")).not.toContain("gone");
+    expect(read(".claude/settings.json").match(/oxtail-hook claude Stop/g)).toHaveLength(1);
+    expect(oxtail("doctor").code).toBe(0);
+    oxtail("setup", "--claude", "--no-sleeper");
+    expect(oxtail("doctor").out).toContain("--  Claude Code: no asyncRewake sleeper");
   });
 });

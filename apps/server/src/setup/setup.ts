@@ -78,18 +78,22 @@ function addHooks(
   hook: string,
   sleeper = true,
 ): string | null {
-  // The sleeper asked for (or not) differs from an earlier setup: re-add oxtail's entries whole.
-  if (
-    client === "claude" &&
-    text !== null &&
-    text.includes("oxtail-hook") &&
-    text.includes(" claude Sleep") !== sleeper
-  ) {
-    text = removeHooks(text, file);
-  }
+  // An earlier setup pointed at another hook program (the install moved) or, for Claude, differs
+  // in the sleeper asked for: re-add oxtail's entries whole.
+  const ours = Object.values((parseConfig(text, file).hooks ?? {}) as Record<string, unknown>)
+    .flatMap((list) => (Array.isArray(list) ? list : []))
+    .flatMap((entry) => ((entry as { hooks?: unknown })?.hooks as { command?: unknown }[] | undefined) ?? [])
+    .map((h) => (typeof h?.command === "string" ? h.command : ""))
+    .filter((command) => command.includes("oxtail-hook"));
+  const stale =
+    ours.some((command) => !command.startsWith(`${quote(hook)} ${client} `)) ||
+    (client === "claude" && ours.length > 0 && ours.some((c) => c.endsWith(" claude Sleep")) !== sleeper);
+  if (text !== null && stale) text = removeHooks(text, file);
   const config = parseConfig(text, file);
   let out = text;
   const hooks = (config.hooks ?? {}) as Record<string, unknown[]>;
+  // No hooks at all yet: write them in one piece (a new file is then pretty-printed whole).
+  const whole: Record<string, unknown[]> | null = config.hooks === undefined ? {} : null;
   for (const event of HOOKED_EVENTS) {
     const list = Array.isArray(hooks[event]) ? hooks[event] : null;
     if (list?.some(isOurHook)) continue;
@@ -107,11 +111,16 @@ function addHooks(
       });
     }
     const entry = { ...(event === "PreToolUse" ? { matcher: "*" } : {}), hooks: hooksOfEntry };
+    if (whole) {
+      whole[event] = [entry];
+      continue;
+    }
     out =
       list && list.length > 0 && out !== null
         ? appendToArray(out, ["hooks", event], entry)
         : setValue(out, ["hooks", event], [entry]);
   }
+  if (whole) out = setValue(out, ["hooks"], whole);
   return out;
 }
 
