@@ -175,7 +175,9 @@ describe("oxtail's hooks in the real clients", () => {
     });
     running.push(agent);
     await agent.prompt("hello"); // the thread (and its id) exists from the first prompt on
-    const threadId = (readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string }).id;
+    const threadId = (
+      readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string } | undefined
+    )?.id as string;
     const turn = agent.prompt("Do some work.");
     await agent.endpoint.waitForMainRequests(2);
     await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
