@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { projectKey } from "@oxtail/client-claude";
-import { readSleeper } from "@oxtail/core";
+import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TestAgent, until, World } from "./harness.ts";
 
@@ -200,6 +200,40 @@ describe("ask_peer", () => {
     });
     expect(read.map((m) => m.body)).toEqual(["answer after the cancel"]);
     expect((await a.call("read_my_messages")).messages).toEqual([]);
+  });
+
+  it("a cancel that races the reply loses nothing: each reply is readable once", async () => {
+    const { a, b } = await pair();
+    const mailbox = createMailbox({ store: createFsMailboxStore({ home: world.home }) });
+    const from = { session_id: B, instance_id: "1-1", client_type: "claude", display_name: "beta" };
+    for (let i = 0; i < 10; i++) {
+      const controller = new AbortController();
+      const asking = a.client.callTool(
+        { name: "ask_peer", arguments: { target: "beta", body: `race ${i}` } },
+        undefined,
+        { signal: controller.signal },
+      );
+      const question = await until(
+        "the question",
+        async () => ((await b.call("read_my_messages")).messages as Msg[])[0],
+      );
+      // The reply's file event and the cancel notification reach the server together.
+      await mailbox.send({
+        from,
+        fromMailbox: sessionMailboxKey(B),
+        to: sessionMailboxKey(A),
+        toSessionId: A,
+        body: `reply ${i}`,
+        replyTo: question.id,
+      });
+      controller.abort();
+      await expect(asking).rejects.toThrow();
+      const read = await until("the reply to be readable", async () => {
+        const messages = (await a.call("read_my_messages")).messages as Msg[];
+        return messages.length > 0 ? messages : null;
+      });
+      expect(read.map((m) => m.body)).toEqual([`reply ${i}`]);
+    }
   });
 
   it("wakes an idle peer by typing oxtail's fixed line into its pane, never the question", async () => {

@@ -34,17 +34,17 @@ export const claudeRewakeWake = defineWakeStrategy<RewakeOptions>((options) => {
           ready: true,
           reason: `oxtail's asyncRewake sleeper woke the session ${age} ms ago with ${sleeper.lastWake?.messages.length} message(s)`,
         };
-      const live = target.adapter?.liveness
-        ? await target.adapter.liveness(target.agent).catch(() => null)
-        : null;
-      if (live?.state === "busy")
-        return { ready: false, reason: `the peer is busy (${live.reason}); its hooks deliver the mail` };
       if (!sleeper.waiting)
         return {
           ready: false,
           reason:
             "no oxtail asyncRewake sleeper waits for this session (`oxtail setup --claude` installs it; it starts after the session's first turn)",
         };
+      const live = target.adapter?.liveness
+        ? await target.adapter.liveness(target.agent).catch(() => null)
+        : null;
+      if (live?.state === "busy")
+        return { ready: false, reason: `the peer is busy (${live.reason}); its hooks deliver the mail` };
       return {
         ready: true,
         reason: `oxtail's asyncRewake sleeper (pid ${sleeper.waiting.pid}) waits on the session's mailbox`,

@@ -13,8 +13,14 @@ import { messageOut } from "./messaging.js";
 import { resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
 
-/** How long ask_peer lets pending client notifications (a cancel) arrive before it consumes a reply, ms. */
-export const CANCEL_GRACE_MS = 25;
+/**
+ * Let the event loop read what already waits on stdin (a cancel notification behind the reply's
+ * file event) before a reply is consumed: one poll phase reads it and the SDK aborts the call
+ * synchronously; a second turn covers a message split across two reads. No fixed delay.
+ */
+async function readPendingInput(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /** How often ask_peer sends a progress notification while it waits (keeps idle-call timeouts away). */
 export const PROGRESS_EVERY_MS = 5000;
@@ -29,18 +35,23 @@ export function askTimeout(requested: number | undefined, env: NodeJS.ProcessEnv
 /** How long a wake has to show a new turn before it is retried (once), in ms. */
 export const WAKE_VERIFY_MS = 8000;
 
+/** The size of the peer's transcript (-1 when it has none yet): one stat, cheap enough before a send. */
+function transcriptSize(peer: AgentRecord): number {
+  try {
+    if (peer.client.transcript_path) return fs.statSync(peer.client.transcript_path).size;
+  } catch {
+    // no transcript yet
+  }
+  return -1;
+}
+
 /** What tells that the peer started a turn: its transcript grew, or it turned busy. */
 async function turnSignal(
   context: ServerContext,
   peer: AgentRecord,
 ): Promise<{ size: number; busy: boolean }> {
   const adapter = context.adapterFor(peer.client.type);
-  let size = -1;
-  try {
-    if (peer.client.transcript_path) size = fs.statSync(peer.client.transcript_path).size;
-  } catch {
-    // no transcript yet
-  }
+  const size = transcriptSize(peer);
   const live =
     adapter?.capabilities.liveness && adapter.liveness
       ? await adapter.liveness(peer).catch(() => null)
@@ -124,7 +135,7 @@ async function wakeLadder(
   for (const [index, rung] of ladder.entries()) {
     const strategy = context.wakeStrategies.get(rung.strategy);
     if (!strategy) continue;
-    const before = index === 0 && baseline ? baseline : await turnSignal(context, peer);
+    const before = index === 0 && baseline ? baseline : { size: transcriptSize(peer) };
     const started = Date.now();
     for (const retry of [false, true]) {
       const options = { ...(rung.options ?? {}), ...(retry ? { retry: true } : {}) };
@@ -189,7 +200,7 @@ export async function askPeer(
   const stale = new Set(
     (await context.mailbox.peek(inbox)).filter((m) => m.from.session_id === peerSession).map((m) => m.id),
   );
-  const baseline = await turnSignal(context, peer);
+  const baseline = { size: transcriptSize(peer) };
   const question = await context.mailbox.send({
     from: context.sender(),
     fromMailbox: inbox,
@@ -230,7 +241,7 @@ export async function askPeer(
     );
     // A cancel notification may still be in the stdin pipe behind the reply's file event: let it
     // be read, and if the call was cancelled, put the reply back for read_my_messages (loses nothing).
-    if (claim) await new Promise((resolve) => setTimeout(resolve, CANCEL_GRACE_MS));
+    if (claim) await readPendingInput();
     if (claim && extra.signal.aborted) {
       await claim.release();
       return ok({ question_id: question.id, timed_out: true, reply: null, wake });
