@@ -89,7 +89,12 @@ describe("tmux access", () => {
 
   it("refuses anything but pane ids and key names before it reaches tmux", async () => {
     const calls: string[][] = [];
-    const tmux = createTmux({ exec: async (args) => (calls.push(args), "") });
+    const tmux = createTmux({
+      exec: async (args) => {
+        calls.push(args);
+        return "";
+      },
+    });
     await expect(tmux.capture("work; rm -rf /", 10)).rejects.toMatchObject({ code: "invalid-input" });
     await expect(tmux.sendKeys("%1", ["Enter", "C-c; ls"])).rejects.toMatchObject({ code: "invalid-input" });
     await expect(tmux.paste("-t%1", "x")).rejects.toMatchObject({ code: "invalid-input" });
@@ -98,7 +103,12 @@ describe("tmux access", () => {
 
   it("pastes text as data: a bracketed paste of a buffer, never send-keys", async () => {
     const calls: string[][] = [];
-    const tmux = createTmux({ exec: async (args) => (calls.push(args), "") });
+    const tmux = createTmux({
+      exec: async (args) => {
+        calls.push(args);
+        return "";
+      },
+    });
     await tmux.paste("%3", "C-c Enter $(reboot)");
     expect(calls.map((c) => c[0])).toEqual(["set-buffer", "paste-buffer"]);
     expect(calls[0]?.slice(-2)).toEqual(["--", "C-c Enter $(reboot)"]);

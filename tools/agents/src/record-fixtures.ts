@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Agent, until } from "./agent.ts";
+import type { Script } from "./script.ts";
 import type { PrivateTmux } from "./tmux.ts";
 import { readJsonLines } from "./transcripts.ts";
 
@@ -44,13 +45,18 @@ function saveCodex(agent: Agent, codexHome: string): string {
   return file;
 }
 
-export async function recordClaude(tmux: PrivateTmux): Promise<void> {
-  const dir = project();
+/** Start a client for recording in `dir`, with the echo MCP server, and wait until the server is up. */
+async function startRecording(
+  kind: "claude" | "codex",
+  tmux: PrivateTmux,
+  dir: string,
+  script: Script,
+): Promise<Agent> {
   const agent = await Agent.start({
-    kind: "claude",
+    kind,
     projectDir: dir,
     tmux,
-    name: "claude-fixture",
+    name: `${kind}-fixture`,
     mcpServers: {
       echo: {
         command: process.execPath,
@@ -58,38 +64,44 @@ export async function recordClaude(tmux: PrivateTmux): Promise<void> {
         env: { ECHO_MCP_LOG: path.join(dir, "echo.log") },
       },
     },
-    script: [
-      [
-        {
-          think: "The user wants an overview. I will list the files first.",
-          tool: "Bash",
-          args: { command: "ls -a", description: "List files" },
-        },
-        { tool: "Read", args: { file_path: path.join(dir, "README.md") } },
-        { say: "The project has a README describing a fixture project." },
-      ],
-      [
-        {
-          tool: "Agent",
-          args: {
-            description: "Count files",
-            prompt: "Count the files in the project.",
-            subagent_type: "claude",
-          },
-        },
-        { say: "There are two entries besides .git." },
-        { say: "The sub-agent reported back: two entries." },
-      ],
-      [
-        { tool: "echo", server: "echo", args: { text: "fixture ping" } },
-        { sayLastToolResult: true, prefix: "Echo said: " },
-      ],
-      [{ say: "Summary: listed files, read the README, asked a sub-agent, pinged echo." }],
-      [{ think: "A short answer after compaction.", say: "Still here after compaction." }],
-    ],
+    script,
   });
+  await agent.waitForMcp(path.join(dir, "echo.log.ready"));
+  return agent;
+}
+
+export async function recordClaude(tmux: PrivateTmux): Promise<void> {
+  const dir = project();
+  const agent = await startRecording("claude", tmux, dir, [
+    [
+      {
+        think: "The user wants an overview. I will list the files first.",
+        tool: "Bash",
+        args: { command: "ls -a", description: "List files" },
+      },
+      { tool: "Read", args: { file_path: path.join(dir, "README.md") } },
+      { say: "The project has a README describing a fixture project." },
+    ],
+    [
+      {
+        tool: "Agent",
+        args: {
+          description: "Count files",
+          prompt: "Count the files in the project.",
+          subagent_type: "claude",
+        },
+      },
+      { say: "There are two entries besides .git." },
+      { say: "The sub-agent reported back: two entries." },
+    ],
+    [
+      { tool: "echo", server: "echo", args: { text: "fixture ping" } },
+      { sayLastToolResult: true, prefix: "Echo said: " },
+    ],
+    [{ say: "Summary: listed files, read the README, asked a sub-agent, pinged echo." }],
+    [{ think: "A short answer after compaction.", say: "Still here after compaction." }],
+  ]);
   try {
-    await agent.waitForMcp(path.join(dir, "echo.log.ready"));
     await agent.prompt("Give me an overview of this project.");
     await agent.prompt("Ask a sub-agent to count the files.");
     await agent.prompt("Ping the echo tool.");
@@ -110,33 +122,19 @@ export async function recordClaude(tmux: PrivateTmux): Promise<void> {
 
 export async function recordCodex(tmux: PrivateTmux): Promise<void> {
   const dir = project();
-  const agent = await Agent.start({
-    kind: "codex",
-    projectDir: dir,
-    tmux,
-    name: "codex-fixture",
-    mcpServers: {
-      echo: {
-        command: process.execPath,
-        args: [ECHO_SERVER],
-        env: { ECHO_MCP_LOG: path.join(dir, "echo.log") },
-      },
-    },
-    script: [
-      [
-        { think: "List the files first.", tool: "exec_command", args: { cmd: "ls -a" } },
-        { tool: "exec_command", args: { cmd: "cat README.md" } },
-        { say: "The project has a README describing a fixture project." },
-      ],
-      [
-        { tool: "echo", server: "echo", args: { text: "fixture ping" } },
-        { sayLastToolResult: true, prefix: "Echo said: " },
-      ],
-      [{ think: "Short answer.", say: "Done." }],
+  const agent = await startRecording("codex", tmux, dir, [
+    [
+      { think: "List the files first.", tool: "exec_command", args: { cmd: "ls -a" } },
+      { tool: "exec_command", args: { cmd: "cat README.md" } },
+      { say: "The project has a README describing a fixture project." },
     ],
-  });
+    [
+      { tool: "echo", server: "echo", args: { text: "fixture ping" } },
+      { sayLastToolResult: true, prefix: "Echo said: " },
+    ],
+    [{ think: "Short answer.", say: "Done." }],
+  ]);
   try {
-    await agent.waitForMcp(path.join(dir, "echo.log.ready"));
     await agent.prompt("Give me an overview of this project.");
     await agent.prompt("Ping the echo tool.");
     await agent.prompt("Anything else?");

@@ -64,65 +64,83 @@ function claudeSessionId(agent: Agent): string {
 }
 
 describe("oxtail's hooks in the real clients", () => {
-  // Claude Code 2.1.197 fires SessionStart at the first prompt (not at launch), and oxtail's SessionStart
-  // hook delivers waiting mail too: so these tests send the mail mid-turn, while a scripted `sleep` runs.
-  it("Claude Code, mid-turn: PreToolUse delivers a peer's message, and the model's next request carries it", async () => {
+  /**
+   * A peer's mail arrives mid-turn, while the turn's first command (`sleep 3`) runs: its PreToolUse
+   * has already run, so the mail reaches the model through the next hook of this turn. Returns the
+   * model requests of the turn (the first one was made before the mail came).
+   */
+  async function mailMidTurn(kind: "claude" | "codex", work: Turn, note: string) {
     const agent = await Agent.start({
-      kind: "claude",
+      kind,
       projectDir: project(),
-      beforeStart: setup("--claude"),
-      script: [
-        [
-          { tool: "Bash", args: { command: "sleep 3", description: "wait" } },
-          { tool: "Bash", args: { command: "echo second", description: "more work" } },
-          { say: "done" },
-        ],
-      ],
+      beforeStart: setup(kind === "claude" ? "--claude" : "--codex"),
+      ...(kind === "codex" ? { args: ["--dangerously-bypass-hook-trust"] } : {}),
+      // Claude Code 2.1.197 fires SessionStart at the first prompt, and that hook delivers mail too:
+      // so the mail is sent mid-turn. Codex has its thread (and id) from the first prompt on.
+      script: kind === "codex" ? [[{ say: "ready" }], work] : [work],
     });
     running.push(agent);
-    const session = claudeSessionId(agent);
+    if (kind === "codex") await agent.prompt("hello");
+    const session =
+      kind === "claude"
+        ? claudeSessionId(agent)
+        : ((readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string } | undefined)
+            ?.id as string);
+    const before = agent.endpoint.mainRequests().length;
     const turn = agent.prompt("Do some work.");
-    await agent.endpoint.waitForMainRequests(1);
-    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the tool is running
-    await peerSays(agent.home, session, "PEER-NOTE: the parser tests are red, please look.");
+    await agent.endpoint.waitForMainRequests(before + 1);
+    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
+    await peerSays(agent.home, session, note);
     await turn;
-    const requests = agent.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
+    const requests = agent.endpoint
+      .mainRequests()
+      .slice(before)
+      .map((r) => JSON.stringify(r.body));
     expect(requests).toHaveLength(3);
-    expect(requests[0]).not.toContain("PEER-NOTE");
-    expect(requests[1]).not.toContain("PEER-NOTE"); // the mail came after the first tool call had started
-    expect(requests[2]).toContain("PEER-NOTE: the parser tests are red, please look.");
+    expect(requests[0]).not.toContain(note);
+    expect(requests[1]).not.toContain(note); // the mail came after the first command had started
+    expect(requests[2]).toContain(note);
     expect(requests[2]).toContain(`session ${PEER}`);
     // Visible in the transcript too, and consumed from the mailbox.
-    expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain("PEER-NOTE");
+    expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(note);
     expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
-  });
+    return agent;
+  }
 
-  it("Claude Code, before going idle: Stop blocks with the mail and the turn continues to answer it", async () => {
-    const agent = await Agent.start({
-      kind: "claude",
-      projectDir: project(),
-      beforeStart: setup("--claude"),
-      script: [
-        [
-          { tool: "Bash", args: { command: "sleep 3", description: "wait" } },
-          { say: "first answer" },
-          { say: "I have read the peer's note." },
-        ],
-      ],
-    });
-    running.push(agent);
-    const session = claudeSessionId(agent);
-    const turn = agent.prompt("Say something.");
-    await agent.endpoint.waitForMainRequests(1);
-    await new Promise((r) => setTimeout(r, 800));
-    await peerSays(agent.home, session, "STOP-NOTE: answer me before you stop.");
-    await turn;
-    const requests = agent.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
-    expect(requests).toHaveLength(3);
-    expect(requests[1]).not.toContain("STOP-NOTE");
-    expect(requests[2]).toContain("STOP-NOTE: answer me before you stop.");
-    expect(agent.screen()).toContain("I have read the peer's note.");
-  });
+  const bash = (command: string) => ({ tool: "Bash", args: { command, description: command } });
+  const exec = (cmd: string) => ({ tool: "exec_command", args: { cmd } });
+
+  it.each([
+    ["Claude Code", "claude", bash],
+    ["Codex", "codex", exec],
+  ] as const)(
+    "%s, mid-turn: PreToolUse delivers a peer's message before the next command",
+    async (_name, kind, command) => {
+      await mailMidTurn(
+        kind,
+        [command("sleep 3"), command("echo second"), { say: "done" }],
+        "PEER-NOTE: the parser tests are red, please look.",
+      );
+    },
+  );
+
+  it.each([
+    ["Claude Code", "claude", bash],
+    ["Codex", "codex", exec],
+  ] as const)(
+    "%s, before going idle: Stop blocks with the mail and the turn continues to answer it",
+    async (_name, kind, command) => {
+      // One command only: no PreToolUse comes after the mail, so Stop is what delivers it.
+      const agent = await mailMidTurn(
+        kind,
+        [command("sleep 3"), { say: "first answer" }, { say: "I have read the peer's note." }],
+        "STOP-NOTE: answer me before you stop.",
+      );
+      expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(
+        "I have read the peer's note.",
+      );
+    },
+  );
 
   // The wake with no typing: oxtail's asyncRewake sleeper waits in the background after each turn;
   // when a peer's mail arrives while the session is idle it prints the mail and exits 2, and Claude
@@ -162,53 +180,6 @@ describe("oxtail's hooks in the real clients", () => {
     expect(prompts[1]).toContain("WAKE-NOTE: the deploy finished");
     expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
     expect(readSleeper(path.join(agent.home, ".oxtail"), session).lastWake?.messages).toHaveLength(1);
-  });
-
-  // Codex 0.169.0 runs the same hooks: PreToolUse before each exec_command, Stop at the end of a turn.
-  async function codexMidTurn(work: Turn) {
-    const agent = await Agent.start({
-      kind: "codex",
-      projectDir: project(),
-      beforeStart: setup("--codex"),
-      args: ["--dangerously-bypass-hook-trust"],
-      script: [[{ say: "ready" }], work],
-    });
-    running.push(agent);
-    await agent.prompt("hello"); // the thread (and its id) exists from the first prompt on
-    const threadId = (
-      readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string } | undefined
-    )?.id as string;
-    const turn = agent.prompt("Do some work.");
-    await agent.endpoint.waitForMainRequests(2);
-    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
-    await peerSays(agent.home, threadId, "CODEX-MID: the schema changed, please re-run the migration.");
-    await turn;
-    const requests = agent.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
-    expect(requests).toHaveLength(4);
-    expect(requests.slice(0, 3).some((r) => r.includes("CODEX-MID"))).toBe(false);
-    expect(requests[3]).toContain("CODEX-MID: the schema changed, please re-run the migration.");
-    expect(requests[3]).toContain(`session ${PEER}`);
-    expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", threadId, "new"))).toEqual([]);
-    return agent;
-  }
-
-  it("Codex, mid-turn: PreToolUse delivers a peer's message before the next command", async () => {
-    await codexMidTurn([
-      { tool: "exec_command", args: { cmd: "sleep 3" } },
-      { tool: "exec_command", args: { cmd: "echo second" } },
-      { say: "done" },
-    ]);
-  });
-
-  it("Codex, before going idle: Stop blocks with the mail and the turn continues to answer it", async () => {
-    const agent = await codexMidTurn([
-      { tool: "exec_command", args: { cmd: "sleep 3" } },
-      { say: "first answer" },
-      { say: "I have read the peer's note." },
-    ]);
-    expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(
-      "I have read the peer's note.",
-    );
   });
 
   it("Codex, at the next prompt: UserPromptSubmit delivers the mail and drops the thread's identity", async () => {

@@ -335,91 +335,71 @@ describe("a busy peer", () => {
   });
 });
 
+/**
+ * A real `asker` client asks an idle real `peer` client through oxtail's ask_peer: the peer is
+ * woken (tmux: no sleeper is installed here), reads the question and replies. Returns both agents
+ * once the asker's turn is over.
+ */
+async function askAcross(
+  peerKind: "claude" | "codex",
+  askerKind: "claude" | "codex",
+  question: string,
+  answer: string,
+): Promise<{ peer: Agent; asker: Agent }> {
+  const w = world();
+  const peer = await Agent.start({
+    kind: peerKind,
+    projectDir: w.project,
+    tmux: w.tmux,
+    name: `${peerKind}-peer`,
+    mcpServers: { oxtail: w.oxtail },
+    script: [...(peerKind === "codex" ? [[{ say: "ready" }] as Turn] : []), answerTurn(answer)],
+  });
+  running.push(peer);
+  // Codex's thread, and so its session id, exists from the first prompt on.
+  if (peerKind === "codex") await peer.prompt("hello");
+  await until(`the ${peerKind} peer registered with its session id`, 30_000, async () =>
+    (await w.registry.list()).some((a) => a.client.type === peerKind && a.client.session_id && a.tmux?.pane),
+  );
+  const asker = await Agent.start({
+    kind: askerKind,
+    projectDir: w.project,
+    tmux: w.tmux,
+    name: `${askerKind}-asker`,
+    ...(askerKind === "claude" ? { env: { MCP_TOOL_TIMEOUT: "180000" } } : {}),
+    mcpServers: { oxtail: w.oxtail },
+    script: [
+      [
+        {
+          tool: "ask_peer",
+          server: "oxtail",
+          args: { target: `${peerKind}-peer`, body: question, timeout_ms: 90_000 },
+        },
+        { sayLastToolResult: true, prefix: "Peer said: " },
+      ],
+    ],
+  });
+  running.push(asker);
+  await oxtailReady(w.registry, askerKind === "claude" ? "claude-code" : "codex-mcp-client");
+  await asker.prompt(`Ask the ${peerKind} peer.`, 150_000);
+  return { peer, asker };
+}
+
 describe("ask_peer wakes an idle peer in the real clients", () => {
-  it("a real Claude Code asks an idle real Codex; Codex is woken, answers, and ask_peer returns the reply", async () => {
-    const w = world();
-    const codex = await Agent.start({
-      kind: "codex",
-      projectDir: w.project,
-      tmux: w.tmux,
-      name: "codex-peer",
-      mcpServers: { oxtail: w.oxtail },
-      script: [[{ say: "ready" }], answerTurn("CODEX-ANSWER: 6 x 7 = 42")],
-    });
-    running.push(codex);
-    await codex.prompt("hello"); // Codex's thread, and so its session id, exists from the first prompt on
-    await until("Codex registered with its session id", 30_000, async () =>
-      (await w.registry.list()).some((a) => a.client.type === "codex" && a.client.session_id && a.tmux?.pane),
-    );
-    const claude = await Agent.start({
-      kind: "claude",
-      projectDir: w.project,
-      tmux: w.tmux,
-      name: "claude-asker",
-      env: { MCP_TOOL_TIMEOUT: "180000" },
-      mcpServers: { oxtail: w.oxtail },
-      script: [
-        [
-          {
-            tool: "ask_peer",
-            server: "oxtail",
-            args: { target: "codex-peer", body: "What is 6 x 7?", timeout_ms: 90_000 },
-          },
-          { sayLastToolResult: true, prefix: "Peer said: " },
-        ],
-      ],
-    });
-    running.push(claude);
-    await oxtailReady(w.registry, "claude-code");
-    await claude.prompt("Ask the Codex peer.", 150_000);
-
-    const answer = JSON.stringify(claude.endpoint.mainRequests()[1]?.body);
-    expect(answer).toContain("CODEX-ANSWER: 6 x 7 = 42");
-    expect(answer).toMatch(/outcome\\?":\\?"submitted/);
-    // Codex really took a turn from the wake line typed into its pane.
-    expect(JSON.stringify(codex.endpoint.mainRequests().at(-3)?.body ?? "")).toContain(WAKE_TEXT);
-  });
-
-  it("a real Codex asks an idle real Claude Code; Claude is woken, answers, and ask_peer returns the reply", async () => {
-    const w = world();
-    const claude = await Agent.start({
-      kind: "claude",
-      projectDir: w.project,
-      tmux: w.tmux,
-      name: "claude-peer",
-      mcpServers: { oxtail: w.oxtail },
-      script: [answerTurn("CLAUDE-ANSWER: the tests pass")],
-    });
-    running.push(claude);
-    await until("Claude registered with its session id", 30_000, async () =>
-      (await w.registry.list()).some(
-        (a) => a.client.type === "claude" && a.client.session_id && a.tmux?.pane,
-      ),
-    );
-    const codex = await Agent.start({
-      kind: "codex",
-      projectDir: w.project,
-      tmux: w.tmux,
-      name: "codex-asker",
-      mcpServers: { oxtail: w.oxtail },
-      script: [
-        [
-          {
-            tool: "ask_peer",
-            server: "oxtail",
-            args: { target: "claude-peer", body: "Do the tests pass?", timeout_ms: 90_000 },
-          },
-          { sayLastToolResult: true, prefix: "Peer said: " },
-        ],
-      ],
-    });
-    running.push(codex);
-    await oxtailReady(w.registry, "codex-mcp-client");
-    await codex.prompt("Ask the Claude peer.", 150_000);
-
-    const answer = JSON.stringify(codex.endpoint.mainRequests()[1]?.body);
-    expect(answer).toContain("CLAUDE-ANSWER: the tests pass");
-    expect(answer).toMatch(/outcome\\?":\\?"submitted/);
-    expect(JSON.stringify(claude.endpoint.mainRequests()[0]?.body ?? "")).toContain(WAKE_TEXT);
-  });
+  it.each([
+    ["claude", "codex", "What is 6 x 7?", "CODEX-ANSWER: 6 x 7 = 42"],
+    ["codex", "claude", "Do the tests pass?", "CLAUDE-ANSWER: the tests pass"],
+  ] as const)(
+    "a real %s asks an idle real %s; the peer is woken, answers, and ask_peer returns the reply",
+    async (askerKind, peerKind, question, answer) => {
+      const { peer, asker } = await askAcross(peerKind, askerKind, question, answer);
+      const result = JSON.stringify(asker.endpoint.mainRequests()[1]?.body);
+      expect(result).toContain(answer);
+      expect(result).toMatch(/outcome\\?":\\?"submitted/);
+      // The peer really took a turn from the wake line typed into its pane, and read the question.
+      const peerRequests = peer.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
+      expect(peerRequests.some((r) => r.includes(WAKE_TEXT))).toBe(true);
+      expect(peerRequests.some((r) => r.includes(question))).toBe(true);
+    },
+  );
 });

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Metric, percentile, round } from "./metrics.ts";
+import { latencyMetrics, type Metric, percentile, round } from "./metrics.ts";
 
 const BENCH = "hook";
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -43,24 +43,11 @@ export async function runHookBench(options: HookBenchOptions = DEFAULTS): Promis
     const pTrue = round(percentile(trueRuns, 50));
     const pNode = round(percentile(nodeRuns, 50));
     return [
-      {
-        bench: BENCH,
-        metric: "pretooluse_empty_p50_ms",
-        unit: "ms",
-        value: round(percentile(hook, 50)),
-        baseline: pTrue,
-        baseline_label: "`true`, same run",
-        target: 3,
-      },
-      {
-        bench: BENCH,
-        metric: "pretooluse_empty_p99_ms",
-        unit: "ms",
-        value: round(percentile(hook, 99)),
-        baseline: round(percentile(trueRuns, 99)),
-        baseline_label: "`true`, same run",
-        target: null,
-      },
+      ...latencyMetrics(BENCH, "pretooluse_empty", hook, {
+        baseline: trueRuns,
+        label: "`true`, same run",
+        targetP50: 3,
+      }),
       {
         bench: BENCH,
         metric: "node_e0_p50_ms",

@@ -10,7 +10,7 @@ import {
   sessionMailboxKey,
 } from "@oxtail/core";
 import { spawnBenchChild } from "./children/spawn.ts";
-import { type Metric, percentile, round, wallNow } from "./metrics.ts";
+import { latencyMetrics, type Metric, round, wallNow } from "./metrics.ts";
 
 const BENCH = "mailbox";
 const INBOX: MailboxKey = sessionMailboxKey("0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b");
@@ -162,34 +162,14 @@ export async function runMailboxBench(options: MailboxBenchOptions = DEFAULTS): 
   const poll = await wakeLatency("poll", options.pollSamples);
   const recovery = await staleClaimRecovery();
   const label = "200 ms poll loop (v0.6.1), same run";
-  metrics.push(
-    {
-      bench: BENCH,
-      metric: "wake_p50_ms",
-      unit: "ms",
-      value: round(percentile(watch, 50)),
-      baseline: round(percentile(poll, 50)),
-      baseline_label: label,
-      target: 10,
-    },
-    {
-      bench: BENCH,
-      metric: "wake_p99_ms",
-      unit: "ms",
-      value: round(percentile(watch, 99)),
-      baseline: round(percentile(poll, 99)),
-      baseline_label: label,
-      target: null,
-    },
-    {
-      bench: BENCH,
-      metric: "stale_claim_recovery_ms",
-      unit: "ms",
-      value: round(recovery),
-      baseline: null,
-      baseline_label: "none",
-      target: 1000,
-    },
-  );
+  metrics.push(...latencyMetrics(BENCH, "wake", watch, { baseline: poll, label, targetP50: 10 }), {
+    bench: BENCH,
+    metric: "stale_claim_recovery_ms",
+    unit: "ms",
+    value: round(recovery),
+    baseline: null,
+    baseline_label: "none",
+    target: 1000,
+  });
   return metrics;
 }

@@ -19,6 +19,27 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] as number;
 }
 
+/**
+ * The `<name>_p50_ms` and `<name>_p99_ms` metrics of latency samples, each compared with the
+ * same percentile of the baseline's samples from the same run (when there is one).
+ */
+export function latencyMetrics(
+  bench: string,
+  name: string,
+  samples: readonly number[],
+  options: { baseline: readonly number[] | null; label: string; targetP50: number | null },
+): Metric[] {
+  return ([50, 99] as const).map((p) => ({
+    bench,
+    metric: `${name}_p${p}_ms`,
+    unit: "ms" as const,
+    value: round(percentile(samples, p)),
+    baseline: options.baseline ? round(percentile(options.baseline, p)) : null,
+    baseline_label: options.label,
+    target: p === 50 ? options.targetP50 : null,
+  }));
+}
+
 /** Round to a sensible number of digits for reporting. */
 export function round(value: number): number {
   if (!Number.isFinite(value)) return value;

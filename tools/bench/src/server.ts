@@ -14,7 +14,7 @@ import {
   selfProcess,
   sessionMailboxKey,
 } from "@oxtail/core";
-import { type Metric, percentile, round, wallNow } from "./metrics.ts";
+import { latencyMetrics, type Metric, percentile, round, wallNow } from "./metrics.ts";
 
 const BENCH = "server";
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -214,24 +214,7 @@ export async function runServerBench(options: ServerBenchOptions = DEFAULTS): Pr
   const listEmpty = await listLatency(0, 1, options.listRuns);
   const pollLabel = "a 200 ms poll loop waiting on the same mailbox (v0.6.1), same run";
   return [
-    {
-      bench: BENCH,
-      metric: "ask_reply_p50_ms",
-      unit: "ms",
-      value: round(percentile(ask, 50)),
-      baseline: round(percentile(poll, 50)),
-      baseline_label: pollLabel,
-      target: 10,
-    },
-    {
-      bench: BENCH,
-      metric: "ask_reply_p99_ms",
-      unit: "ms",
-      value: round(percentile(ask, 99)),
-      baseline: round(percentile(poll, 99)),
-      baseline_label: pollLabel,
-      target: null,
-    },
+    ...latencyMetrics(BENCH, "ask_reply", ask, { baseline: poll, label: pollLabel, targetP50: 10 }),
     {
       bench: BENCH,
       metric: "list_500_ms",

@@ -11,7 +11,7 @@ import {
   sessionMailboxKey,
 } from "@oxtail/core";
 import tmuxWake, { WAKE_TEXT } from "@oxtail/wake-tmux";
-import { type Metric, percentile, round } from "./metrics.ts";
+import { latencyMetrics, type Metric } from "./metrics.ts";
 
 const BENCH = "wake";
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -185,33 +185,16 @@ async function benchClaudeRewake(options: WakeBenchOptions): Promise<number[]> {
 /** Run the wake bench on both real clients. */
 export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promise<Metric[]> {
   const metrics: Metric[] = [];
-  let tmuxClaudeP50: number | null = null;
+  const label = "wake → the client's transcript shows the new turn";
+  let tmuxClaude: number[] = [];
   for (const [kind, target] of [
     ["claude", 1000],
     ["codex", 1500],
   ] as const) {
     const { latencies, burst } = await benchClient(kind, options);
-    if (kind === "claude") tmuxClaudeP50 = round(percentile(latencies, 50));
-    const label = `old recipe (send-keys text, then Enter at once): ${burst} of ${options.burstTries} tries submitted, same run`;
+    if (kind === "claude") tmuxClaude = latencies;
     metrics.push(
-      {
-        bench: BENCH,
-        metric: `${kind}_wake_p50_ms`,
-        unit: "ms",
-        value: round(percentile(latencies, 50)),
-        baseline: null,
-        baseline_label: "wake → the client's transcript shows the new turn",
-        target,
-      },
-      {
-        bench: BENCH,
-        metric: `${kind}_wake_p99_ms`,
-        unit: "ms",
-        value: round(percentile(latencies, 99)),
-        baseline: null,
-        baseline_label: "wake → the client's transcript shows the new turn",
-        target: null,
-      },
+      ...latencyMetrics(BENCH, `${kind}_wake`, latencies, { baseline: null, label, targetP50: target }),
       {
         bench: BENCH,
         metric: `${kind}_submitted`,
@@ -219,32 +202,18 @@ export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promis
         better: "higher",
         value: latencies.length,
         baseline: burst,
-        baseline_label: label,
+        baseline_label: `old recipe (send-keys text, then Enter at once): ${burst} of ${options.burstTries} tries submitted, same run`,
         target: options.wakes,
       },
     );
   }
   const rewake = await benchClaudeRewake(options);
-  const tmuxLabel = "oxtail's tmux wake of Claude Code, same run";
   metrics.push(
-    {
-      bench: BENCH,
-      metric: "claude_rewake_p50_ms",
-      unit: "ms",
-      value: round(percentile(rewake, 50)),
-      baseline: tmuxClaudeP50,
-      baseline_label: tmuxLabel,
-      target: 1000,
-    },
-    {
-      bench: BENCH,
-      metric: "claude_rewake_p99_ms",
-      unit: "ms",
-      value: round(percentile(rewake, 99)),
-      baseline: null,
-      baseline_label: "message sent → the transcript shows the new turn",
-      target: null,
-    },
+    ...latencyMetrics(BENCH, "claude_rewake", rewake, {
+      baseline: tmuxClaude,
+      label: "oxtail's tmux wake of Claude Code, same run",
+      targetP50: 1000,
+    }),
     {
       bench: BENCH,
       metric: "claude_rewake_submitted",
