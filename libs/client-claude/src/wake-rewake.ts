@@ -38,7 +38,7 @@ export const claudeRewakeWake = defineWakeStrategy<RewakeOptions>((options) => {
         return {
           ready: false,
           reason:
-            "no oxtail asyncRewake sleeper waits for this session (`oxtail setup --claude` installs it; it starts after the session's first turn)",
+            "no oxtail asyncRewake sleeper waits for this session (`oxtail setup --claude` installs it; it starts with the session and after each turn)",
         };
       const live = target.adapter?.liveness
         ? await target.adapter.liveness(target.agent).catch(() => null)

@@ -75,8 +75,8 @@ describe("oxtail's hooks in the real clients", () => {
       projectDir: project(),
       beforeStart: setup(kind === "claude" ? "--claude" : "--codex"),
       ...(kind === "codex" ? { args: ["--dangerously-bypass-hook-trust"] } : {}),
-      // Claude Code 2.1.197 fires SessionStart at the first prompt, and that hook delivers mail too:
-      // so the mail is sent mid-turn. Codex has its thread (and id) from the first prompt on.
+      // The mail is sent mid-turn, so that it is the turn's own hooks that deliver it. Codex has its
+      // thread (and id) from the first prompt on.
       script: kind === "codex" ? [[{ say: "ready" }], work] : [work],
     });
     running.push(agent);

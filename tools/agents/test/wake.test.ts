@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { createFsRegistryStore, createRegistry } from "@oxtail/core";
+import { createFsRegistryStore, createRegistry, readSleeper } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import type { McpServerConfig } from "../src/homes.ts";
@@ -193,7 +193,7 @@ describe("waking Codex without typing", () => {
 });
 
 describe("waking Claude Code without typing", () => {
-  it("an idle real Claude Code with oxtail's sleeper is woken by it (claude-rewake): nothing typed, the reply returns", async () => {
+  it("an idle real Claude Code with oxtail's sleeper, before its first turn, is woken by it (claude-rewake): nothing typed, the reply returns", async () => {
     const w = world();
     const claude = await Agent.start({
       kind: "claude",
@@ -209,7 +209,6 @@ describe("waking Claude Code without typing", () => {
         });
       },
       script: [
-        [{ say: "ready" }],
         [
           // The woken turn carries the mail itself (the sleeper's output): answer it directly.
           {
@@ -229,11 +228,17 @@ describe("waking Claude Code without typing", () => {
       ],
     });
     running.push(claude);
-    await claude.prompt("hello"); // the sleeper starts after a turn
-    await until("the Claude peer registered", 30_000, async () =>
-      (await w.registry.list()).some(
+    // No prompt first: the sleeper started with the session (SessionStart), so a Claude Code that has
+    // had no turn yet is woken too.
+    const record = await until("the Claude peer registered", 30_000, async () =>
+      (await w.registry.list()).find(
         (a) => a.client.type === "claude" && a.client.session_id && a.tmux?.pane,
       ),
+    );
+    await until(
+      "its sleeper to wait",
+      30_000,
+      () => readSleeper(w.home, record.client.session_id as string).waiting,
     );
     const asker = await startAsker(w);
     try {
@@ -251,7 +256,7 @@ describe("waking Claude Code without typing", () => {
       };
       expect(out.wake).toMatchObject({ strategy: "claude-rewake", outcome: "submitted" });
       expect(out.reply?.body).toBe("REWAKE-ANSWER: woken by the sleeper");
-      const woken = JSON.stringify(claude.endpoint.mainRequests()[1]?.body ?? "");
+      const woken = JSON.stringify(claude.endpoint.mainRequests()[0]?.body ?? "");
       expect(woken).toContain("Awake?");
       expect(woken).not.toContain(WAKE_TEXT); // no wake line was typed
     } finally {
