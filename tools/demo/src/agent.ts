@@ -1,7 +1,9 @@
 // A simulated agent for the demo. It runs inside a tmux pane, behaves like a Claude Code session
 // (CLAUDE_CODE_SESSION_ID, a Claude-format transcript, a session file saying idle/busy), and drives a
-// real oxtail server through the MCP SDK's Client. It reports each step as a JSON line to $DEMO_LOG.
+// real oxtail server through the MCP SDK's Client. Bob also runs oxtail's real asyncRewake sleeper, as
+// Claude Code does after a turn. Each step is reported as a JSON line to $DEMO_LOG.
 //   agent.ts alice|bob
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -100,6 +102,55 @@ if (role === "bob") {
     status("idle");
     if (inbox.messages?.some((m) => m.body.endsWith("?"))) break;
   }
+  // Act 2, the wake with no typing. Like Claude Code after each turn, bob starts oxtail's asyncRewake
+  // sleeper (the real hook program, in the background); when mail arrives while he is idle it prints
+  // the mail and exits 2, and that is what starts bob's next turn.
+  say("bob: idle again; my asyncRewake sleeper waits on my mailbox.");
+  report("sleeping", {});
+  const woken = await new Promise<{ code: number | null; text: string }>((resolve) => {
+    const sleeper = spawn(process.env.OXTAIL_HOOK as string, ["claude", "Sleep"], {
+      env: process.env,
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let text = "";
+    sleeper.stderr.on("data", (d) => (text += d));
+    sleeper.on("close", (code) => resolve({ code, text }));
+    sleeper.stdin.end(`${JSON.stringify({ session_id: sessionId, hook_event_name: "Stop", cwd })}\n`);
+  });
+  if (woken.code === 2) {
+    status("busy");
+    say("bob: woken by my sleeper (nothing was typed); the mail came with it.");
+    // The hook's framing: "--- message <id> from <name> (session <id>), sent <time>:" then the body.
+    const found = /--- message (\S+) from ([^\n]*?) \(session ([0-9a-f-]{36})\)[^\n]*:\n([^\n]*)/.exec(
+      woken.text,
+    );
+    report("woken-by-sleeper", {
+      messages: found
+        ? [
+            {
+              id: found[1],
+              body: found[4],
+              reply_to: null,
+              from: { session_id: found[3], display_name: found[2] },
+            },
+          ]
+        : [],
+    });
+    record("user", woken.text);
+    if (found) {
+      const answer = "Yes: trailing commas are fixed on main; empty input is next.";
+      record("assistant", answer);
+      report(
+        "send_message",
+        await call("send_message", {
+          target: found[3] as string,
+          body: answer,
+          reply_to: found[1] as string,
+        }),
+      );
+    }
+    status("idle");
+  }
   await sleep(500);
 } else {
   record("user", "Coordinate the release with whoever works on the parser.");
@@ -129,6 +180,18 @@ if (role === "bob") {
     }),
   );
   record("assistant", "Bob says two parser edge cases are open; holding the release until they are fixed.");
+  // Act 2: once bob's sleeper waits, oxtail wakes him without typing into his pane.
+  let status2 = await call("wake_status", { target: "bob" });
+  for (let i = 0; i < 100 && status2.strategy !== "claude-rewake"; i++) {
+    await sleep(100);
+    status2 = await call("wake_status", { target: "bob" });
+  }
+  report("wake_status", status2);
+  report(
+    "ask_peer",
+    await call("ask_peer", { target: "bob", body: "Did the trailing-comma fix land?", timeout_ms: 30_000 }),
+  );
+  record("assistant", "Trailing commas are fixed; cutting the release once empty input is done.");
 }
 status("idle");
 report("done", {});

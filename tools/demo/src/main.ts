@@ -1,7 +1,8 @@
 // npm run demo — two simulated agents, alice and bob, each in its own pane of a private tmux server,
 // each driving its own real oxtail server (the built apps/server). They find each other, post state
-// cards, read each other's transcript, exchange messages, and complete an ask_peer round trip in which
-// oxtail wakes idle bob by typing into his pane. Then both screens are shown, and everything is removed.
+// cards, read each other's transcript, exchange messages, and complete two ask_peer round trips: in the
+// first, oxtail wakes idle bob by typing into his pane; in the second, bob's asyncRewake sleeper (the real
+// hook program) wakes him with nothing typed. Then both screens are shown, and everything is removed.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -43,6 +44,7 @@ function start(name: "alice" | "bob"): void {
   const env = {
     OXTAIL_HOME: dirs.home,
     OXTAIL_BIN: path.join(ROOT, "apps/server/dist/main.mjs"),
+    OXTAIL_HOOK: path.join(ROOT, "apps/hook/bin/oxtail-hook"),
     DEMO_LOG: log,
     CLAUDECODE: "1",
     CLAUDE_CODE_SESSION_ID: ids[name],
@@ -89,6 +91,13 @@ function narrate(e: Event): string | null {
         `❓ ${who} asked bob and waited: ${d.timed_out ? "no answer in time" : "got the answer"}`,
         `     wake: ${d.wake?.strategy} → ${d.wake?.outcome} ${dim(`(${d.wake?.reason})`)}`,
         ...(d.reply ? [`     reply: “${d.reply.body}” ${dim(`(reply_to ${d.reply.reply_to})`)}`] : []),
+      ].join("\n");
+    case "sleeping":
+      return `💤 ${who} is idle again; his asyncRewake sleeper (the oxtail hook, as Claude Code runs it) waits on his mailbox`;
+    case "woken-by-sleeper":
+      return [
+        `⏰ ${who} is woken by his sleeper: it exited 2 with the mail, nothing was typed into his pane`,
+        ...(d.messages ?? []).map((m) => `     from ${m.from.display_name}: “${m.body}”`),
       ].join("\n");
     case "woken":
       return `⏰ ${who} is woken: oxtail typed its wake line into bob's pane ${dim(JSON.stringify(`${String(d.line).slice(0, 50)}…`))}`;

@@ -1,0 +1,26 @@
+// `npm run demo` is the README's main job: run it as a user would and check what it shows.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { expect, it } from "vitest";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+it("npm run demo: the agents find, message and ask each other; bob is woken by typing, then by his sleeper; nothing is left behind", () => {
+  const run = spawnSync("npm", ["run", "--silent", "demo"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 240_000,
+  });
+  const out = run.stdout;
+  expect(run.status, run.stderr).toBe(0);
+  expect(out).toContain("👀 alice lists the project");
+  expect(out).toContain("📖 alice reads bob's transcript");
+  expect(out).toMatch(/wake: tmux → submitted/);
+  expect(out).toContain("reply: “Two edge cases are open: empty input, and trailing commas in lists.”");
+  expect(out).toContain(
+    "⏰ bob is woken by his sleeper: it exited 2 with the mail, nothing was typed into his pane",
+  );
+  expect(out).toMatch(/wake: claude-rewake → submitted/);
+  expect(out).toContain("reply: “Yes: trailing commas are fixed on main; empty input is next.”");
+  expect(out).toContain("0 registry records left behind");
+}, 300_000);
