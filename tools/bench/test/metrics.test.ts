@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Metric, meetsTarget, percentile } from "../src/metrics.ts";
+import { latencyMetrics, type Metric, meetsTarget, percentile } from "../src/metrics.ts";
 import { formatTable, writeSection } from "../src/report.ts";
 
 const metric = (over: Partial<Metric>): Metric => ({
@@ -30,6 +30,29 @@ describe("bench metrics", () => {
     expect(meetsTarget(metric({ value: 11 }))).toBe(false);
     expect(meetsTarget(metric({ unit: "msg/s", value: 5, target: 10 }))).toBe(false);
     expect(meetsTarget(metric({ target: null }))).toBeNull();
+    // A count of successes is checked the other way: 0 of 20 submitted is not "≤ 20".
+    expect(meetsTarget(metric({ unit: "count", better: "higher", value: 0, target: 20 }))).toBe(false);
+    expect(meetsTarget(metric({ unit: "count", better: "higher", value: 20, target: 20 }))).toBe(true);
+    expect(meetsTarget(metric({ unit: "count", value: 0, target: 0 }))).toBe(true); // e.g. messages lost
+  });
+
+  it("latencyMetrics gives p50 and p99 rows, each against the same percentile of the baseline", () => {
+    const samples = Array.from({ length: 100 }, (_, i) => i + 1);
+    const baseline = samples.map((v) => v * 10);
+    const [p50, p99] = latencyMetrics("b", "ask", samples, { baseline, label: "poll", targetP50: 60 });
+    expect(p50).toMatchObject({ metric: "ask_p50_ms", value: 50, baseline: 500, target: 60, unit: "ms" });
+    expect(p99).toMatchObject({ metric: "ask_p99_ms", value: 99, baseline: 990, target: null });
+    expect(
+      latencyMetrics("b", "x", [1], { baseline: null, label: "", targetP50: null })[0]?.baseline,
+    ).toBeNull();
+  });
+
+  it("the table leaves the ratio out for counts", () => {
+    const table = formatTable([
+      metric({ unit: "count", better: "higher", value: 20, baseline: 5, target: 20 }),
+    ]);
+    expect(table).not.toContain("0.3×");
+    expect(table).toContain("20 count ✓");
   });
 
   it("the table shows the baseline ratio and whether the target is met", () => {
