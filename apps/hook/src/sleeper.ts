@@ -14,8 +14,13 @@ import {
   type Tracer,
 } from "@oxtail/core";
 
-/** The sleeper gives up after this long; the next Stop starts a new one. */
-export const SLEEPER_LIFETIME_MS = 50 * 60 * 1000;
+/**
+ * The sleeper gives up after this long (it also ends with its Claude Code), and the next SessionStart
+ * or Stop starts a new one. Claude Code ends an asyncRewake hook at its `timeout` (a real-client test
+ * records it), so setup gives the sleeper's hook 24 h, above this: an idle session stays wakeable
+ * without typing for 23 hours.
+ */
+export const SLEEPER_LIFETIME_MS = 23 * 60 * 60 * 1000;
 /** How often it checks that its client still runs and whether the session went idle. */
 export const SLEEPER_CHECK_MS = 1000;
 

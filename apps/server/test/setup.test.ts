@@ -129,7 +129,15 @@ describe("oxtail setup / uninstall", () => {
     expect(sleepers).toHaveLength(2); // at SessionStart and at Stop
     expect(read(".claude/settings.json").match(/oxtail-hook claude Stop/g)).toHaveLength(1);
     expect(oxtail("setup", "--claude").out).toContain("nothing to change");
-    for (const h of sleepers) expect(h).toMatchObject({ async: true, asyncRewake: true });
+    for (const h of sleepers) expect(h).toMatchObject({ async: true, asyncRewake: true, timeout: 86400 });
+    // An older install's sleeper (another timeout) is brought up to date by setup.
+    write(
+      ".claude/settings.json",
+      read(".claude/settings.json").replaceAll('"timeout": 86400', '"timeout": 3600'),
+    );
+    expect(oxtail("setup", "--claude").code).toBe(0);
+    expect(read(".claude/settings.json")).not.toContain('"timeout": 3600');
+    expect(read(".claude/settings.json").match(/oxtail-hook claude Sleep/g)).toHaveLength(2);
     expect(oxtail("setup", "--claude", "--no-sleeper").code).toBe(0);
     expect(read(".claude/settings.json")).not.toContain("oxtail-hook claude Sleep");
     expect(read(".claude/settings.json").match(/oxtail-hook claude Stop/g)).toHaveLength(1);

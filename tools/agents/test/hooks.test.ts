@@ -182,6 +182,44 @@ describe("oxtail's hooks in the real clients", () => {
     expect(readSleeper(path.join(agent.home, ".oxtail"), session).lastWake?.messages).toHaveLength(1);
   });
 
+  // A client fact (the real client wins; recorded in a test): Claude Code ends an asyncRewake hook at its
+  // `timeout`, so the hook's timeout bounds how long an idle session stays wakeable without typing. Setup
+  // gives the sleeper 24 h (its own lifetime is 23 h); here the hook says 4 s.
+  it("client fact: Claude Code ends an asyncRewake hook at its timeout; a server then sees no sleeper", async () => {
+    const agent = await Agent.start({
+      kind: "claude",
+      projectDir: project(),
+      beforeStart: (home) => {
+        setup("--claude")(home);
+        const settings = path.join(home, ".claude", "settings.json");
+        fs.writeFileSync(
+          settings,
+          fs.readFileSync(settings, "utf8").replace(/"timeout": ?86400/g, '"timeout":4'),
+        );
+      },
+      script: [[{ say: "not expected" }]],
+    });
+    running.push(agent);
+    expect(fs.readFileSync(path.join(agent.home, ".claude", "settings.json"), "utf8")).toMatch(
+      /"timeout": ?4\b/,
+    );
+    const home = path.join(agent.home, ".oxtail");
+    const session = claudeSessionId(agent);
+    const sleeper = await until("the sleeper to wait", 30_000, () => readSleeper(home, session).waiting);
+    await until("Claude Code to end the sleeper at the hook's timeout", 30_000, () => {
+      try {
+        process.kill(sleeper.pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(readSleeper(home, session).waiting).toBeNull(); // claude-rewake is not ready: tmux is the wake
+    await peerSays(agent.home, session, "LATE-NOTE: still there?");
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(agent.endpoint.mainRequests()).toHaveLength(0);
+  });
+
   it("Codex, at the next prompt: UserPromptSubmit delivers the mail and drops the thread's identity", async () => {
     const agent = await Agent.start({
       kind: "codex",

@@ -63,6 +63,9 @@ function defaultHookCommand(): string {
   return path.join(path.dirname(pkg), "bin", "oxtail-hook");
 }
 
+/** The sleeper hook's timeout, s: above the sleeper's own lifetime (23 h), in case a client enforces it. */
+const SLEEPER_HOOK_TIMEOUT_S = 86400;
+
 const quote = (s: string) => (/^[\w./@%+=:-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 const isOurHook = (entry: unknown) =>
   Array.isArray((entry as { hooks?: unknown })?.hooks) &&
@@ -80,14 +83,21 @@ function addHooks(
 ): string | null {
   // An earlier setup pointed at another hook program (the install moved) or, for Claude, differs
   // in the sleeper asked for: re-add oxtail's entries whole.
+  // (An older sleeper entry, with another timeout, is re-added too.)
   const ours = Object.values((parseConfig(text, file).hooks ?? {}) as Record<string, unknown>)
     .flatMap((list) => (Array.isArray(list) ? list : []))
-    .flatMap((entry) => ((entry as { hooks?: unknown })?.hooks as { command?: unknown }[] | undefined) ?? [])
-    .map((h) => (typeof h?.command === "string" ? h.command : ""))
-    .filter((command) => command.includes("oxtail-hook"));
+    .flatMap(
+      (entry) =>
+        ((entry as { hooks?: unknown })?.hooks as { command?: unknown; timeout?: unknown }[] | undefined) ??
+        [],
+    )
+    .map((h) => ({ command: typeof h?.command === "string" ? h.command : "", timeout: h?.timeout }))
+    .filter((h) => h.command.includes("oxtail-hook"));
+  const sleepers = ours.filter((h) => h.command.endsWith(" claude Sleep"));
   const stale =
-    ours.some((command) => !command.startsWith(`${quote(hook)} ${client} `)) ||
-    (client === "claude" && ours.length > 0 && ours.some((c) => c.endsWith(" claude Sleep")) !== sleeper);
+    ours.some((h) => !h.command.startsWith(`${quote(hook)} ${client} `)) ||
+    (client === "claude" && ours.length > 0 && sleepers.length > 0 !== sleeper) ||
+    sleepers.some((h) => h.timeout !== SLEEPER_HOOK_TIMEOUT_S);
   if (text !== null && stale) text = removeHooks(text, file);
   const config = parseConfig(text, file);
   let out = text;
@@ -107,7 +117,7 @@ function addHooks(
         command: `${quote(hook)} claude Sleep`,
         async: true,
         asyncRewake: true,
-        timeout: 3600,
+        timeout: SLEEPER_HOOK_TIMEOUT_S,
       });
     }
     const entry = { ...(event === "PreToolUse" ? { matcher: "*" } : {}), hooks: hooksOfEntry };
