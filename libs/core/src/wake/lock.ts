@@ -1,7 +1,7 @@
-import fs from "node:fs";
 import path from "node:path";
 import { ensurePrivateDir } from "../home/home.js";
 import { isProcessAlive, processStartTime } from "../process/liveness.js";
+import { exclusiveLockFile } from "./lockfile.js";
 
 /**
  * The line a wake puts in front of an idle agent. Fixed by oxtail: message content never
@@ -30,33 +30,14 @@ export function acquireWakeLock(
   ensurePrivateDir(dir);
   const file = path.join(dir, `${peerKey}.lock`);
   const mine = JSON.stringify({ pid: process.pid, start_time: processStartTime(process.pid), at: now });
-  for (let attempt = 0; attempt < 2; attempt++) {
+  return exclusiveLockFile(file, mine, (text) => {
+    let held: { pid: number; start_time: string | null; at: number } | null = null;
     try {
-      fs.writeFileSync(file, mine, { flag: "wx", mode: 0o600 });
-      return () => {
-        try {
-          if (fs.readFileSync(file, "utf8") === mine) fs.rmSync(file, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
-      let held: { pid: number; start_time: string | null; at: number } | null = null;
-      try {
-        held = JSON.parse(fs.readFileSync(file, "utf8"));
-      } catch {
-        // unreadable: stale
-      }
-      if (held && isProcessAlive(held.pid, held.start_time) && now - held.at < WAKE_LOCK_TTL_MS) return null;
-      // Stale: move it aside (one contender wins the rename), then retry the exclusive create.
-      try {
-        fs.renameSync(file, `${file}.stale-${process.pid}`);
-        fs.rmSync(`${file}.stale-${process.pid}`, { force: true });
-      } catch {
-        // another process took it over first
-      }
+      held = text === null ? null : JSON.parse(text);
+    } catch {
+      // unreadable: stale
     }
-  }
-  return null;
+    // Taken over when stale: its holder died, or it is too old.
+    return !(held && isProcessAlive(held.pid, held.start_time) && now - held.at < WAKE_LOCK_TTL_MS);
+  });
 }

@@ -1,8 +1,8 @@
-import fs from "node:fs";
 import path from "node:path";
 import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from "../home/home.js";
 import { isSessionId } from "../ids.js";
 import { isProcessAlive, processStartTime } from "../process/liveness.js";
+import { exclusiveLockFile } from "./lockfile.js";
 
 // A session's sleeper is a background hook process (Claude Code's `asyncRewake`) that waits on
 // the session's mailbox and, when mail arrives while the session is idle, exits 2 so that the
@@ -51,15 +51,17 @@ function parse<T>(text: string | null): T | null {
   }
 }
 
+function parseLock(text: string | null): SleeperLock | null {
+  const lock = parse<SleeperLock>(text);
+  return lock && Number.isInteger(lock.pid) && lock.pid > 0 ? lock : null;
+}
+
 function readLock(file: string): SleeperLock | null {
-  let text: string | null = null;
   try {
-    text = readPrivateFile(file);
+    return parseLock(readPrivateFile(file));
   } catch {
     return null;
   }
-  const lock = parse<SleeperLock>(text);
-  return lock && Number.isInteger(lock.pid) && lock.pid > 0 ? lock : null;
 }
 
 /**
@@ -74,36 +76,17 @@ export function claimSleeper(home: string, session: string, now: number = Date.n
   ensurePrivateDir(home);
   ensurePrivateDir(dir);
   const mine = JSON.stringify({ pid: process.pid, start_time: processStartTime(process.pid), since: now });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, mine, { flag: "wx", mode: 0o600 });
-      return () => {
-        try {
-          if (readPrivateFile(lock) === mine) fs.rmSync(lock, { force: true });
-        } catch {
-          // already gone
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
-      const held = readLock(lock);
-      if (held && held.pid !== process.pid && isProcessAlive(held.pid, held.start_time)) {
-        try {
-          process.kill(held.pid, "SIGTERM");
-        } catch {
-          // it just ended
-        }
-      }
-      // Move it aside (only one contender wins the rename), then retry the exclusive create.
+  return exclusiveLockFile(lock, mine, (text) => {
+    const held = text === null ? null : parseLock(text);
+    if (held && held.pid !== process.pid && isProcessAlive(held.pid, held.start_time)) {
       try {
-        fs.renameSync(lock, `${lock}.stale-${process.pid}`);
-        fs.rmSync(`${lock}.stale-${process.pid}`, { force: true });
+        process.kill(held.pid, "SIGTERM"); // it exits quietly
       } catch {
-        // someone else took it over first
+        // it just ended
       }
     }
-  }
-  return null;
+    return true; // the newest sleeper wins
+  });
 }
 
 /** Record that this process woke the session (just before it exits 2). */
