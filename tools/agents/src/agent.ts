@@ -211,14 +211,38 @@ export class Agent {
   /** Submit a prompt (bracketed paste, then Enter) and wait until the turn has finished. */
   async prompt(text: string, timeoutMs = 120_000): Promise<void> {
     const before = this.completedTurns();
+    const requests = this.endpoint.mainRequests().length;
     this.tmux.submit(this.session, text);
-    await until(
-      `${this.kind} to finish the turn started by ${JSON.stringify(text.slice(0, 40))}`,
-      timeoutMs,
-      () => this.completedTurns() > before,
-    );
-    if (this.kind === "claude")
-      await until("Claude Code to return to idle", timeoutMs, () => readClaudeStatus(this.home) === "idle");
+    if (this.kind === "claude") {
+      // Right after start-up (hooks still settling) Claude Code can drop the Enter and keep the text in
+      // its composer; seen in CI as a turn that never began. A submitted prompt shows within seconds as
+      // a busy session or a model request: if neither shows, press Enter again (twice at most).
+      for (let retry = 0; retry < 2; retry++) {
+        const began = await until(
+          `Claude Code to begin the turn for ${JSON.stringify(text.slice(0, 40))}`,
+          10_000,
+          () =>
+            readClaudeStatus(this.home) === "busy" ||
+            this.endpoint.mainRequests().length > requests ||
+            this.completedTurns() > before,
+        ).catch(() => false);
+        if (began) break;
+        console.warn(`[agents] Claude Code did not begin the turn within 10 s; pressing Enter again`);
+        this.tmux.keys(this.session, "Enter");
+      }
+    }
+    try {
+      await until(
+        `${this.kind} to finish the turn started by ${JSON.stringify(text.slice(0, 40))}`,
+        timeoutMs,
+        () => this.completedTurns() > before,
+      );
+      if (this.kind === "claude")
+        await until("Claude Code to return to idle", timeoutMs, () => readClaudeStatus(this.home) === "idle");
+    } catch (error) {
+      // Say what the client showed: the screen is the first thing to look at.
+      throw new Error(`${(error as Error).message}\n--- ${this.kind}'s screen:\n${this.screen()}`);
+    }
   }
 
   private paneProcess(): number | null {
