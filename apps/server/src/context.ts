@@ -58,6 +58,13 @@ export interface ServerContext {
   readonly lastWakes: Map<string, WakeReport>;
   /** Wakes in flight per peer session id (one at a time). */
   readonly wakesInFlight: Map<string, Promise<WakeReport>>;
+  /**
+   * Ids of requests the client cancelled (notifications/cancelled), newest last: read after a
+   * call has answered, when a cancel crossed the answer (see ask_peer's held replies).
+   */
+  readonly cancelledRequests: Set<string | number>;
+  /** Replies ask_peer returned and holds for a moment before acknowledging them; flushed at shutdown. */
+  readonly heldReplies: Set<() => Promise<void>>;
   /** Rewrite this instance's record; merges its instance mailbox into the session mailbox on a claim. */
   updateSelf(patch: (record: AgentRecord) => AgentRecord): Promise<void>;
   /** The adapter of a client type, if loaded. */
@@ -133,6 +140,8 @@ export function createContext(options: ContextOptions): ServerContext {
     pinned: false,
     lastWakes: new Map(),
     wakesInFlight: new Map(),
+    cancelledRequests: new Set(),
+    heldReplies: new Set(),
     async updateSelf(patch) {
       const before = context.self;
       const next = patch(structuredClone(before));

@@ -74,6 +74,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     closing = true;
     stopRedetect();
     tracer.trace({ kind: "server.stopping", reason });
+    // Replies ask_peer returned and still holds: no cancel came for them, so they are delivered.
+    await Promise.all([...context.heldReplies].map((settle) => settle().catch(() => {})));
     await context.registry.unregister(context.self.instance_id).catch(() => {});
     process.exit(0);
   };
@@ -85,6 +87,22 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const transport = new StdioServerTransport();
   transport.onclose = () => void shutdown("transport closed");
   await server.connect(transport);
+  // Remember which requests the client cancels, also after they were answered: a cancel can cross
+  // ask_peer's answer, and the client then drops the answer (ask_peer then puts its reply back).
+  const deliver = transport.onmessage;
+  transport.onmessage = (message) => {
+    if ("method" in message && message.method === "notifications/cancelled") {
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === "string" || typeof id === "number") {
+        context.cancelledRequests.add(id);
+        if (context.cancelledRequests.size > 1000) {
+          const oldest = context.cancelledRequests.values().next().value;
+          if (oldest !== undefined) context.cancelledRequests.delete(oldest);
+        }
+      }
+    }
+    deliver?.(message);
+  };
 }
 
 /** Say once on stderr when the detected client has no oxtail hook installed (mail then waits for read_my_messages). */

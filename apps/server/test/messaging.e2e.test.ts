@@ -4,6 +4,7 @@ import path from "node:path";
 import { projectKey } from "@oxtail/client-claude";
 import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { REPLY_HOLD_MS } from "../src/tools/ask-peer.ts";
 import { type TestAgent, until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
@@ -127,6 +128,11 @@ describe("ask_peer", () => {
     expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual([
       "stale: sent before the question",
     ]);
+    // The returned reply is held a moment (in case a cancel crossed the answer), then acknowledged:
+    // it never comes back through read_my_messages.
+    await new Promise((r) => setTimeout(r, REPLY_HOLD_MS + 500));
+    expect((await a.call("read_my_messages")).messages).toEqual([]);
+    expect(fs.readdirSync(path.join(world.home, "mailboxes", A, "cur"))).toEqual([]);
   });
 
   it("with chatter and the answer arriving together, returns one of them and loses neither", async () => {

@@ -4,6 +4,7 @@ import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sd
 import {
   type AgentRecord,
   acquireWakeLock,
+  type Claim,
   DEFAULT_ASK_TIMEOUT_MS,
   mailboxKeyOf,
   OxtailError,
@@ -12,6 +13,30 @@ import type { ServerContext, WakeReport } from "../context.js";
 import { messageOut } from "./messaging.js";
 import { resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
+
+/** How long ask_peer holds a returned reply before acknowledging it, ms: a cancel crossing the answer arrives well within it. */
+export const REPLY_HOLD_MS = 1500;
+
+/**
+ * Acknowledge a returned reply a moment later, unless the client cancelled this call meanwhile:
+ * its cancel then crossed our answer and the client dropped the answer, so the reply goes back to
+ * the mailbox for read_my_messages (loses nothing). Until then the reply stays claimed by this
+ * process, so it is not shown twice; if the process dies, the claim is recovered (at least once).
+ */
+function holdReply(context: ServerContext, requestId: string | number, claim: Claim): void {
+  let settled = false;
+  const settle = async () => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    context.heldReplies.delete(settle);
+    if (context.cancelledRequests.has(requestId)) await claim.release();
+    else await claim.ack();
+  };
+  const timer = setTimeout(() => void settle().catch(() => {}), REPLY_HOLD_MS);
+  timer.unref();
+  context.heldReplies.add(settle);
+}
 
 /**
  * Let the event loop read what already waits on stdin (a cancel notification behind the reply's
@@ -247,7 +272,7 @@ export async function askPeer(
       return ok({ question_id: question.id, timed_out: true, reply: null, wake });
     }
     const reply = claim?.messages[0] ?? null;
-    await claim?.ack();
+    if (claim) holdReply(context, extra.requestId, claim);
     return ok({
       question_id: question.id,
       timed_out: reply === null,
