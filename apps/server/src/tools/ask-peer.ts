@@ -38,15 +38,6 @@ function holdReply(context: ServerContext, requestId: string | number, claim: Cl
   context.heldReplies.add(settle);
 }
 
-/**
- * Let the event loop read what already waits on stdin (a cancel notification behind the reply's
- * file event) before a reply is consumed: one poll phase reads it and the SDK aborts the call
- * synchronously; a second turn covers a message split across two reads. No fixed delay.
- */
-async function readPendingInput(): Promise<void> {
-  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
 /** How often ask_peer sends a progress notification while it waits (keeps idle-call timeouts away). */
 export const PROGRESS_EVERY_MS = 5000;
 
@@ -264,13 +255,8 @@ export async function askPeer(
         prefer: (m) => m.reply_to === question.id,
       },
     );
-    // A cancel notification may still be in the stdin pipe behind the reply's file event: let it
-    // be read, and if the call was cancelled, put the reply back for read_my_messages (loses nothing).
-    if (claim) await readPendingInput();
-    if (claim && extra.signal.aborted) {
-      await claim.release();
-      return ok({ question_id: question.id, timed_out: true, reply: null, wake });
-    }
+    // A cancel may cross the answer (already in the stdin pipe, or sent just after): the reply is
+    // held, and put back for read_my_messages if that cancel comes (loses nothing).
     const reply = claim?.messages[0] ?? null;
     if (claim) holdReply(context, extra.requestId, claim);
     return ok({

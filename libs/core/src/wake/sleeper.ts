@@ -77,7 +77,7 @@ export function claimSleeper(home: string, session: string, now: number = Date.n
   ensurePrivateDir(dir);
   const mine = JSON.stringify({ pid: process.pid, start_time: processStartTime(process.pid), since: now });
   return exclusiveLockFile(lock, mine, (text) => {
-    const held = text === null ? null : parseLock(text);
+    const held = parseLock(text);
     if (held && held.pid !== process.pid && isProcessAlive(held.pid, held.start_time)) {
       try {
         process.kill(held.pid, "SIGTERM"); // it exits quietly
