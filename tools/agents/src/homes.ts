@@ -1,5 +1,22 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+
+/** The built oxtail server and CLI of this workspace. */
+export const OXTAIL_MAIN = path.resolve(import.meta.dirname, "../../../apps/server/dist/main.mjs");
+
+/**
+ * A `beforeStart` step that runs the built `oxtail` CLI into the agent's HOME, as a user would
+ * (for example `oxtailInHome("setup", "--claude")`).
+ */
+export const oxtailInHome =
+  (...args: string[]) =>
+  (home: string): void => {
+    execFileSync(process.execPath, [OXTAIL_MAIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: home },
+      stdio: "ignore",
+    });
+  };
 
 /** An MCP server entry for a client's config. */
 export interface McpServerConfig {

@@ -7,11 +7,11 @@ import path from "node:path";
 import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey, WAKE_LINE } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
+import { oxtailInHome } from "../src/homes.ts";
 import type { Turn } from "../src/script.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-const SERVER = path.join(ROOT, "apps/server/dist/main.mjs");
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const running: Agent[] = [];
 
@@ -33,14 +33,7 @@ function project(): string {
 }
 
 /** `oxtail setup` into the agent's HOME, as a user would run it. */
-const setup =
-  (client: "--claude" | "--codex", ...extra: string[]) =>
-  (home: string) => {
-    execFileSync(process.execPath, [SERVER, "setup", client, ...extra], {
-      env: { PATH: process.env.PATH, HOME: home },
-      stdio: "ignore",
-    });
-  };
+const setup = (client: "--claude" | "--codex", ...extra: string[]) => oxtailInHome("setup", client, ...extra);
 
 /** A peer's message into `session`'s mailbox under the agent's default data dir (~/.oxtail). */
 async function peerSays(home: string, session: string, body: string): Promise<void> {

@@ -11,13 +11,13 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { createFsRegistryStore, createRegistry, readSleeper } from "@oxtail/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
-import type { McpServerConfig } from "../src/homes.ts";
+import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
 import { jsonInResult, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 import { readClaudeStatus } from "../src/transcripts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-const SERVER = path.join(ROOT, "apps/server/dist/main.mjs");
+const SERVER = OXTAIL_MAIN;
 const WAKE_TEXT = "[oxtail] New messages from peers are waiting for you";
 const running: Agent[] = [];
 let tmux: PrivateTmux | null = null;
@@ -202,12 +202,7 @@ describe("waking Claude Code without typing", () => {
       name: "claude-sleeper-peer",
       env: { OXTAIL_HOME: w.home },
       // `oxtail setup` as a user runs it: the MCP server, the hooks and the sleeper.
-      beforeStart: (home) => {
-        execFileSync(process.execPath, [SERVER, "setup", "--claude"], {
-          env: { PATH: process.env.PATH, HOME: home },
-          stdio: "ignore",
-        });
-      },
+      beforeStart: oxtailInHome("setup", "--claude"),
       script: [
         [
           // The woken turn carries the mail itself (the sleeper's output): answer it directly.
@@ -275,12 +270,7 @@ describe("a busy peer", () => {
       name: "claude-busy",
       env: { OXTAIL_HOME: w.home },
       mcpServers: { oxtail: w.oxtail },
-      beforeStart: (home) => {
-        execFileSync(process.execPath, [SERVER, "install-hook", "--claude"], {
-          env: { PATH: process.env.PATH, HOME: home },
-          stdio: "ignore",
-        });
-      },
+      beforeStart: oxtailInHome("install-hook", "--claude"),
       script: [
         [
           { tool: "Bash", args: { command: "sleep 8", description: "long work" } },

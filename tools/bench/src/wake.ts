@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Agent, type PrivateTmux, until } from "@oxtail/agents";
+import { Agent, oxtailInHome, type PrivateTmux, until } from "@oxtail/agents";
 import {
   type AgentRecord,
   createFsMailboxStore,
@@ -15,7 +15,6 @@ import { latencyMetrics, type Metric } from "./metrics.ts";
 
 const BENCH = "wake";
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
-const SERVER = path.join(ROOT, "apps/server/dist/main.mjs");
 
 /** Options of the wake bench. */
 export interface WakeBenchOptions {
@@ -139,12 +138,7 @@ async function benchClaudeRewake(options: WakeBenchOptions): Promise<number[]> {
   const agent = await Agent.start({
     kind: "claude",
     projectDir: project,
-    beforeStart: (home) => {
-      execFileSync(process.execPath, [SERVER, "setup", "--claude"], {
-        env: { PATH: process.env.PATH, HOME: home },
-        stdio: "ignore",
-      });
-    },
+    beforeStart: oxtailInHome("setup", "--claude"),
     script: Array.from({ length: options.wakes + 1 }, () => [{ say: "ok" }]),
   });
   try {
