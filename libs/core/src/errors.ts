@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   "peer-has-no-session-id",
   "invalid-state",
   "invalid-input",
+  // SPEC §9: identity
+  "session-id-in-use",
   // storage and data directory
   "unsafe-path",
   "corrupt-record",

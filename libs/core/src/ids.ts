@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { OxtailError } from "./errors.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,7 +16,7 @@ export function parseSessionId(value: unknown): string {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : typeof value;
     throw new OxtailError(
       "invalid-session-id",
-      `${shown} is not a session id. Use the client's UUID (Claude: $CLAUDE_CODE_SESSION_ID; Codex: the thread id).`,
+      `${shown} is not a session id. Use your client's own session id, a UUID (get_my_session says where your client keeps it).`,
     );
   }
   return value.toLowerCase();
@@ -32,7 +31,12 @@ export function isMessageId(value: unknown): value is string {
 
 let lastMs = 0;
 let sequence = 0;
-const processSalt = randomBytes(2).toString("hex");
+/** Four random hex digits (ids need to be unique, not secret: no crypto module is loaded for them). */
+const randomHex4 = () =>
+  Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0");
+const processSalt = randomHex4();
 
 /**
  * A new message id: `<ms time, 12 hex>-<sequence, 8 hex>-<random, 8 hex>`. Ids sort in
@@ -48,7 +52,7 @@ export function createMessageId(now: number = Date.now()): string {
   }
   const time = lastMs.toString(16).padStart(12, "0");
   const seq = (sequence >>> 0).toString(16).padStart(8, "0");
-  return `${time}-${seq}-${processSalt}${randomBytes(2).toString("hex")}`;
+  return `${time}-${seq}-${processSalt}${randomHex4()}`;
 }
 
 /** The creation time encoded in a message id, in ms since the epoch. */

@@ -1,7 +1,12 @@
 /**
- * @oxtail/core — the contracts and shared machinery of oxtail: data directory,
- * registry, mailbox, scope, tool contracts and the adapter / wake-strategy contracts.
- * Everything exported here is public API; anything else is internal.
+ * @oxtail/core — the contract an oxtail client adapter or wake strategy is written against: the
+ * adapter and strategy shapes (`defineClientAdapter`, `defineWakeStrategy`, contract version 2:
+ * detection, transcripts, liveness, hooks, onboarding, wake), coded errors, and the helpers an adapter
+ * author needs (transcript tails, process ancestry, identity drops, hook command lines).
+ *
+ * Public API policy: everything exported here follows semver. oxtail's own machinery (registry,
+ * mailbox, waker, data directory, tool contracts) is at `@oxtail/core/runtime`, for oxtail's packages
+ * only, and may change in any release; the conformance kit is at `@oxtail/core/testing`.
  */
 
 export type {
@@ -11,6 +16,7 @@ export type {
   WakeStrategyFactory,
 } from "./adapter/define.js";
 export {
+  checkClientAdapter,
   clientInfoVerdict,
   defineClientAdapter,
   defineWakeStrategy,
@@ -19,8 +25,27 @@ export {
   isWakeStrategy,
   isWakeStrategyFactory,
 } from "./adapter/define.js";
-export type { LoadAdapterOptions } from "./adapter/load.js";
-export { loadClientAdapter, resolvePackage } from "./adapter/load.js";
+export type {
+  ClientHooks,
+  HookAnswer,
+  HookDelivery,
+  HookEventSpec,
+  HookIdentity,
+  HookMode,
+  HookRole,
+} from "./adapter/hooks.js";
+export { commandHookAnswer, HOOK_ROLES, hookCommandLine, hookMode, shellQuote } from "./adapter/hooks.js";
+export type {
+  ClientInstallation,
+  ClientOnboarding,
+  CommandLine,
+  DoctorCheck,
+  DoctorContext,
+  FileChange,
+  OnboardingContext,
+  OnboardingOption,
+} from "./adapter/onboarding.js";
+export { lazyOnboarding } from "./adapter/onboarding.js";
 export type {
   AdapterRequirements,
   ClientAdapter,
@@ -36,6 +61,7 @@ export type {
   Turn,
   WakeOptions,
   WakeOutcome,
+  WakeOutcomeKind,
   WakeProfile,
   WakeReadiness,
   WakeRung,
@@ -43,42 +69,14 @@ export type {
   WakeStrategyCapabilities,
   WakeTarget,
 } from "./adapter/types.js";
-export { ADAPTER_API_VERSION } from "./adapter/types.js";
+export { ADAPTER_API_VERSION, MIN_ADAPTER_API_VERSION, WAKE_OUTCOMES } from "./adapter/types.js";
 export type { OxtailErrorCode, OxtailErrorOptions } from "./errors.js";
 export { ERROR_CODES, isOxtailError, OxtailError } from "./errors.js";
-export {
-  ensurePrivateDir,
-  PRIVATE_DIR_MODE,
-  PRIVATE_FILE_MODE,
-  readPrivateFile,
-  resolveHome,
-  writePrivateFileAtomic,
-} from "./home/home.js";
-export type { IdentityDrop } from "./identity/drop.js";
-export { IdentityDropSchema, readIdentityDrops, writeIdentityDrop } from "./identity/drop.js";
-export { createMessageId, isMessageId, isSessionId, messageIdTime, parseSessionId } from "./ids.js";
-export type { Mailbox, MailboxOptions, SendInput, WaitOptions } from "./mailbox/mailbox.js";
-export { createMailbox } from "./mailbox/mailbox.js";
-export type { FsMailboxStoreOptions } from "./mailbox/store-fs.js";
-export { createFsMailboxStore, MAILBOX_POLL_MS } from "./mailbox/store-fs.js";
-export type { Claim, MailboxKey, MailboxListener, MailboxStore, Message, Sender } from "./mailbox/types.js";
-export {
-  instanceMailboxKey,
-  isMailboxKey,
-  MAX_BODY_BYTES,
-  MESSAGE_SCHEMA_VERSION,
-  MessageSchema,
-  SenderSchema,
-  sessionMailboxKey,
-} from "./mailbox/types.js";
-export type { ProcessIdentity } from "./process/liveness.js";
-export {
-  isProcessAlive,
-  isProcessTokenAlive,
-  processStartTime,
-  processToken,
-  selfProcess,
-} from "./process/liveness.js";
+export { resolveHome } from "./home/home.js";
+export type { IdentityDrop, ReadIdentityDropsOptions } from "./identity/drop.js";
+export { readIdentityDrops } from "./identity/drop.js";
+export { isSessionId, parseSessionId } from "./ids.js";
+export { isProcessAlive, processStartTime } from "./process/liveness.js";
 export type { ProcessInfo } from "./process/proc.js";
 export {
   openFiles,
@@ -88,39 +86,8 @@ export {
   processStartedAt,
   tmuxSocketFromEnv,
 } from "./process/proc.js";
-export type { Registry, RegistryOptions, RegistryScan } from "./registry/registry.js";
-export { collapseBySession, createRegistry, findAgent, mailboxKeyOf } from "./registry/registry.js";
-export { createStateCard } from "./registry/state.js";
-export type { FsRegistryStoreOptions } from "./registry/store-fs.js";
-export { createFsRegistryStore } from "./registry/store-fs.js";
-export type {
-  AgentRecord,
-  ClientInfo,
-  RegistryStore,
-  SkippedEntry,
-  StateCard,
-  TmuxLocation,
-} from "./registry/types.js";
-export {
-  AgentRecordSchema,
-  ClientInfoSchema,
-  MAX_PURPOSE_CHARS,
-  RECORD_SCHEMA_VERSION,
-  StateCardSchema,
-  TmuxLocationSchema,
-} from "./registry/types.js";
-export type { ProjectScope } from "./scope/scope.js";
-export { assertInScope, canonicalPath, findGitRoot, isWithin, resolveProjectScope } from "./scope/scope.js";
-export type { ToolAnnotations, ToolContract, ToolError, ToolName } from "./tools/contracts.js";
-export {
-  DEFAULT_ASK_TIMEOUT_MS,
-  TOOL_CONTRACTS,
-  TOOL_NAMES,
-  TOOL_SCHEMA_VERSION,
-  ToolErrorSchema,
-} from "./tools/contracts.js";
-export type { TraceEvent, Tracer } from "./trace/trace.js";
-export { createTracer, NULL_TRACER } from "./trace/trace.js";
+export type { AgentRecord, ClientInfo, StateCard, TmuxLocation } from "./registry/types.js";
+export { hasUnsafeChars, inertText, safeLabel } from "./text/visible.js";
 export type { TailOptions } from "./transcript/tail.js";
 export {
   parseJsonLine,
@@ -129,6 +96,6 @@ export {
   summarizeArguments,
   TOOL_ARGS_MAX,
 } from "./transcript/tail.js";
-export { acquireWakeLock, WAKE_LINE, WAKE_LOCK_TTL_MS } from "./wake/lock.js";
+export { WAKE_LINE } from "./wake/lock.js";
 export type { SleeperLock, SleeperState, SleeperWake } from "./wake/sleeper.js";
-export { claimSleeper, readSleeper, recordSleeperWake } from "./wake/sleeper.js";
+export { readSleeper } from "./wake/sleeper.js";

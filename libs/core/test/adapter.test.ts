@@ -1,99 +1,29 @@
-import path from "node:path";
-import { describe, expect, it, test } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
+  checkClientAdapter,
   defineClientAdapter,
   defineWakeStrategy,
   isClientAdapter,
   isClientAdapterFactory,
   isWakeStrategy,
 } from "../src/adapter/define.ts";
-import { runClientAdapterConformance } from "../src/testing/index.ts";
-import plainlog from "./fixtures/fake-adapter/index.ts";
 import { makeRecord } from "./records.ts";
-
-const fixtureDir = path.join(import.meta.dirname, "fixtures", "fake-adapter", "sessions");
-const SESSION = "12345678-1234-4234-8234-123456789abc";
-
-describe("the conformance kit, run against a fake adapter", () => {
-  runClientAdapterConformance(test, () => plainlog({ dir: fixtureDir }), {
-    detection: {
-      matching: { env: { PLAINLOG_SESSION_ID: SESSION }, clientInfo: null, pid: 1, cwd: "/", startedAt: 0 },
-      notMatching: { env: {}, clientInfo: { name: "claude-code" }, pid: 1, cwd: "/", startedAt: 0 },
-      expectedSessionId: SESSION,
-    },
-    transcripts: [{ path: path.join(fixtureDir, `${SESSION}.jsonl`), sessionId: SESSION, minTurns: 4 }],
-    livenessAgent: makeRecord(),
-    additionalTests: ({ test: t, make }) => {
-      t("plainlog: extracts the exact turns of its fixture", async () => {
-        const tail = await make().readTranscript?.(path.join(fixtureDir, `${SESSION}.jsonl`), { limit: 2 });
-        expect(tail?.turns.map((x) => x.text)).toEqual(["sure, on it", "done"]);
-        expect(tail?.totalTurns).toBe(4);
-      });
-    },
-  });
-});
-
-describe("the conformance kit catches broken adapters", () => {
-  it("fails an adapter whose limit is ignored", async () => {
-    const broken = defineClientAdapter({
-      name: "broken",
-      displayName: "Broken",
-      capabilities: { transcript: true, liveness: false, hooks: false },
-      detect: async () => ({
-        matched: false,
-        strategies: [{ strategy: "none", found: false, reason: "never" }],
-      }),
-      findTranscript: async () => null,
-      readTranscript: async () => ({
-        turns: Array.from({ length: 9 }, () => ({
-          role: "user" as const,
-          text: "x",
-          timestamp: null,
-          toolCalls: [],
-        })),
-        truncated: false,
-        totalTurns: 9,
-      }),
-    });
-    const results: { name: string; error?: unknown }[] = [];
-    const collected: Promise<void>[] = [];
-    runClientAdapterConformance(
-      (name, fn) => {
-        collected.push(
-          (async () => {
-            try {
-              await fn();
-              results.push({ name });
-            } catch (error) {
-              results.push({ name, error });
-            }
-          })(),
-        );
-      },
-      () => broken(),
-      { transcripts: [{ path: path.join(fixtureDir, `${SESSION}.jsonl`) }] },
-    );
-    await Promise.all(collected);
-    const failed = results.filter((r) => r.error).map((r) => r.name);
-    expect(failed.some((n) => n.includes("reads the tail"))).toBe(true);
-    expect(failed.some((n) => n.includes("garbage"))).toBe(true);
-  });
-});
 
 describe("defineClientAdapter / defineWakeStrategy", () => {
   const valid = {
     name: "mini",
     displayName: "Mini",
-    capabilities: { transcript: false, liveness: false, hooks: false },
+    capabilities: { transcript: false, liveness: false, hooks: false, onboarding: false, wake: false },
     detect: async () => ({ matched: false, strategies: [] }),
   };
+  const caps = valid.capabilities;
 
   it("brands the factory and the adapter, fills apiVersion and requirements, freezes", () => {
     const factory = defineClientAdapter(valid);
     expect(isClientAdapterFactory(factory)).toBe(true);
     const adapter = factory();
     expect(isClientAdapter(adapter)).toBe(true);
-    expect(adapter.apiVersion).toBe(1);
+    expect(adapter.apiVersion).toBe(2);
     expect(adapter.requirements).toEqual({});
     expect(Object.isFrozen(adapter)).toBe(true);
   });
@@ -101,8 +31,36 @@ describe("defineClientAdapter / defineWakeStrategy", () => {
   it.each([
     [{ ...valid, name: "Bad Name" }, "name"],
     [{ ...valid, detect: "nope" }, "detect"],
-    [{ ...valid, capabilities: { transcript: true, liveness: false, hooks: false } }, "findTranscript"],
-    [{ ...valid, capabilities: { transcript: false, liveness: true, hooks: false } }, "liveness"],
+    [{ ...valid, capabilities: { ...caps, transcript: true } }, "findTranscript"],
+    [{ ...valid, capabilities: { ...caps, liveness: true } }, "liveness"],
+    [{ ...valid, capabilities: { ...caps, hooks: true } }, "capabilities.hooks needs hooks"],
+    [{ ...valid, capabilities: { ...caps, onboarding: true } }, "capabilities.onboarding needs onboarding"],
+    [{ ...valid, capabilities: { ...caps, wake: true } }, "capabilities.wake needs wakeProfile"],
+    [{ ...valid, wakeProfile: { ladder: [] } }, "capabilities.wake is false"],
+    [
+      {
+        ...valid,
+        capabilities: { ...caps, hooks: true },
+        hooks: {
+          events: [{ event: "Pre Tool", role: "mid-turn" }],
+          sessionId: () => null,
+          answer: () => ({ exitCode: 0 }),
+        },
+      },
+      "event name",
+    ],
+    [
+      {
+        ...valid,
+        capabilities: { ...caps, hooks: true },
+        hooks: {
+          events: [{ event: "X", role: "whenever" }],
+          sessionId: () => null,
+          answer: () => ({ exitCode: 0 }),
+        },
+      },
+      "role",
+    ],
     [{ ...valid, capabilities: undefined }, "capabilities"],
   ])("refuses a malformed adapter with adapter-invalid (%#)", (def, mentions) => {
     expect(() => defineClientAdapter(def as never)()).toThrowError(
@@ -111,9 +69,31 @@ describe("defineClientAdapter / defineWakeStrategy", () => {
   });
 
   it("refuses an adapter written for a newer contract with adapter-api-mismatch", () => {
-    expect(() => defineClientAdapter({ ...valid, apiVersion: 2 })()).toThrowError(
+    expect(() => defineClientAdapter({ ...valid, apiVersion: 3 })()).toThrowError(
       expect.objectContaining({ code: "adapter-api-mismatch" }),
     );
+  });
+
+  it("bridges a version-1 adapter: no hooks or onboarding, woken when it has a wake profile", () => {
+    const v1 = {
+      apiVersion: 1,
+      name: "old",
+      displayName: "Old",
+      capabilities: { transcript: false, liveness: false, hooks: true },
+      detect: async () => ({ matched: false, strategies: [] }),
+      wakeProfile: { ladder: [{ strategy: "tmux" }] },
+    };
+    const adapter = checkClientAdapter(v1);
+    expect(isClientAdapter(adapter)).toBe(true);
+    expect(adapter.apiVersion).toBe(1);
+    expect(adapter.capabilities).toEqual({
+      transcript: false,
+      liveness: false,
+      hooks: false,
+      onboarding: false,
+      wake: true,
+    });
+    expect(adapter.wakeProfile?.ladder[0]?.strategy).toBe("tmux");
   });
 
   it("passes options through the factory", () => {

@@ -8,6 +8,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export function spawnChild(
   script: string,
   args: string[],
+  stdin = false,
 ): ChildProcess & { done: Promise<number | null>; output: () => string } {
   const child = spawn(
     process.execPath,
@@ -18,7 +19,7 @@ export function spawnChild(
       path.join(here, "fixtures", "children", script),
       ...args,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] },
   );
   let out = "";
   child.stdout?.on("data", (chunk) => {

@@ -47,20 +47,20 @@ describe("mailbox", () => {
     await send(ALICE, BOB, "one");
     await send(CAROL, BOB, "two");
     await send(ALICE, BOB, "three");
-    const claim = await mailbox.drain(BOB);
+    const claim = await mailbox.claim(BOB);
     expect(bodies(claim.messages)).toEqual(["one", "two", "three"]);
     expect(claim.messages[0]?.from).toMatchObject({ session_id: ALICE, client_type: "claude" });
     await claim.ack();
     expect(await mailbox.hasPending(BOB)).toBe(false);
-    expect((await mailbox.drain(BOB)).messages).toEqual([]);
+    expect((await mailbox.claim(BOB)).messages).toEqual([]);
   });
 
   it("gives released messages back untouched", async () => {
     const { mailbox, send } = setup();
     await send(ALICE, BOB, "keep me");
-    const claim = await mailbox.drain(BOB);
+    const claim = await mailbox.claim(BOB);
     await claim.release();
-    expect(bodies((await mailbox.drain(BOB)).messages)).toEqual(["keep me"]);
+    expect(bodies((await mailbox.claim(BOB)).messages)).toEqual(["keep me"]);
   });
 
   it("takes the first matching message and leaves every other one untouched", async () => {
@@ -79,7 +79,7 @@ describe("mailbox", () => {
     const { mailbox, send } = setup();
     const nasty = "$(rm -rf /) `id` \u001b[31mred\u001b[0m C-c Enter '\"; echo pwned\n\ttabs 🦊";
     await send(ALICE, BOB, nasty);
-    expect(bodies((await mailbox.drain(BOB)).messages)).toEqual([nasty]);
+    expect(bodies((await mailbox.claim(BOB)).messages)).toEqual([nasty]);
   });
 
   it("stores everything private: folders 0700, files 0600", async () => {
@@ -115,7 +115,7 @@ describe("mailbox", () => {
     fs.mkdirSync(path.join(home, "mailboxes"), { mode: 0o700 });
     fs.symlinkSync(elsewhere, dir(BOB));
     await expect(send(ALICE, BOB, "x")).rejects.toMatchObject({ code: "unsafe-path" });
-    await expect(mailbox.drain(BOB)).rejects.toMatchObject({ code: "unsafe-path" });
+    await expect(mailbox.claim(BOB)).rejects.toMatchObject({ code: "unsafe-path" });
     expect(fs.readdirSync(elsewhere)).toEqual([]);
   });
 
@@ -130,7 +130,7 @@ describe("mailbox", () => {
     bad("000000000001-00000000-00000003", '"just a string"');
     bad("000000000001-00000000-00000004", JSON.stringify({ v: 1, id: "000000000001-00000000-00000009" }));
     fs.writeFileSync(path.join(newDir, "README"), "not a message");
-    const claim = await mailbox.drain(BOB);
+    const claim = await mailbox.claim(BOB);
     expect(bodies(claim.messages)).toEqual(["good"]);
     expect(fs.readdirSync(path.join(dir(BOB), "bad")).sort()).toHaveLength(4);
     expect(fs.readFileSync(traceFile, "utf8")).toContain("mailbox.ignored");
@@ -143,7 +143,7 @@ describe("mailbox", () => {
       path.join(dir(BOB), "tmp", "000000000001-00000000-00000001.999999-1.tmp"),
       '{"partial":',
     );
-    expect(bodies((await mailbox.drain(BOB)).messages)).toEqual(["sent"]);
+    expect(bodies((await mailbox.claim(BOB)).messages)).toEqual(["sent"]);
   });
 
   it("merges an instance mailbox into the session mailbox on claim", async () => {
@@ -153,7 +153,7 @@ describe("mailbox", () => {
     await send(ALICE, instance, "early 2");
     expect(await mailbox.merge(instance, BOB)).toBe(2);
     await send(ALICE, BOB, "late");
-    expect(bodies((await mailbox.drain(BOB)).messages)).toEqual(["early 1", "early 2", "late"]);
+    expect(bodies((await mailbox.claim(BOB)).messages)).toEqual(["early 1", "early 2", "late"]);
     expect(await mailbox.hasPending(instance)).toBe(false);
   });
 

@@ -1,9 +1,16 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { claimSleeper, processStartTime, readSleeper, recordSleeperWake } from "../src/index.ts";
+import { processStartTime, readSleeper } from "../src/index.ts";
+import {
+  createFsMailboxStore,
+  createMailbox,
+  recordSleeperWake,
+  ringSleeper,
+  sessionMailboxKey,
+} from "../src/runtime.ts";
 
 const ME = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const dirs: string[] = [];
@@ -13,53 +20,36 @@ afterEach(() => {
 function home(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-sleepers-"));
   dirs.push(d);
+  fs.mkdirSync(path.join(d, "sleepers"), { mode: 0o700 });
   return d;
 }
 const lockFile = (h: string) => path.join(h, "sleepers", `${ME}.json`);
+const writeLock = (h: string, lock: unknown) =>
+  fs.writeFileSync(lockFile(h), JSON.stringify(lock), { mode: 0o600 });
 
-describe("the sleeper lock and wake record", () => {
-  it("one sleeper per session: the claim is private, read back as waiting, and released", () => {
+describe("the sleeper's state, as a server reads it", () => {
+  it("a live holder of the lock is the sleeper waiting (matched by pid and start time)", async () => {
     const h = home();
-    const release = claimSleeper(h, ME.toUpperCase(), 1234);
-    expect(release).not.toBeNull();
-    expect(fs.statSync(lockFile(h)).mode & 0o777).toBe(0o600);
-    expect(fs.statSync(path.join(h, "sleepers")).mode & 0o777).toBe(0o700);
-    expect(readSleeper(h, ME).waiting).toMatchObject({ pid: process.pid, since: 1234 });
-    release?.();
-    expect(fs.existsSync(lockFile(h))).toBe(false);
-    expect(readSleeper(h, ME)).toEqual({ waiting: null, lastWake: null });
+    const sleeper = spawn("sleep", ["30"]);
+    await new Promise((r) => sleeper.once("spawn", r));
+    const pid = sleeper.pid as number;
+    try {
+      writeLock(h, { pid, start_time: processStartTime(pid), since: 1234 });
+      expect(readSleeper(h, ME.toUpperCase()).waiting).toMatchObject({ pid, since: 1234 });
+      // The same pid with another start time is another process: not the sleeper.
+      writeLock(h, { pid, start_time: "1", since: 1234 });
+      expect(readSleeper(h, ME).waiting).toBeNull();
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
   });
 
-  it("the newest sleeper wins: a live holder is ended with SIGTERM and the lock taken over", async () => {
+  it("a dead holder or an unreadable lock counts as no sleeper", () => {
     const h = home();
-    const older = spawn("sleep", ["30"]);
-    await new Promise((r) => older.once("spawn", r));
-    const pid = older.pid as number;
-    fs.mkdirSync(path.join(h, "sleepers"), { mode: 0o700 });
-    fs.writeFileSync(lockFile(h), JSON.stringify({ pid, start_time: processStartTime(pid), since: 1 }), {
-      mode: 0o600,
-    });
-    expect(readSleeper(h, ME).waiting?.pid).toBe(pid);
-    const exited = new Promise((r) => older.once("exit", (_code, signal) => r(signal)));
-    const release = claimSleeper(h, ME);
-    expect(release).not.toBeNull();
-    expect(await exited).toBe("SIGTERM");
-    expect(readSleeper(h, ME).waiting?.pid).toBe(process.pid);
-    release?.();
-  });
-
-  it("a dead holder or an unreadable lock counts as no sleeper, and is taken over", () => {
-    const h = home();
-    fs.mkdirSync(path.join(h, "sleepers"), { mode: 0o700 });
-    fs.writeFileSync(lockFile(h), JSON.stringify({ pid: 999_999, start_time: "1", since: 1 }), {
-      mode: 0o600,
-    });
+    writeLock(h, { pid: 999_999, start_time: "1", since: 1 });
     expect(readSleeper(h, ME).waiting).toBeNull();
     fs.writeFileSync(lockFile(h), "{not json", { mode: 0o600 });
     expect(readSleeper(h, ME).waiting).toBeNull();
-    const release = claimSleeper(h, ME);
-    expect(readSleeper(h, ME).waiting?.pid).toBe(process.pid);
-    release?.();
   });
 
   it("records the last wake with the messages it delivered; refuses ids that are not session ids", () => {
@@ -68,9 +58,53 @@ describe("the sleeper lock and wake record", () => {
     expect(readSleeper(h, ME).lastWake).toEqual({ pid: process.pid, at: 42, messages: ["m1", "m2"] });
     expect(fs.statSync(path.join(h, "sleepers", `${ME}.woke.json`)).mode & 0o777).toBe(0o600);
     for (const bad of ["../../etc/passwd", "", "x".repeat(36)]) {
-      expect(claimSleeper(h, bad)).toBeNull();
+      recordSleeperWake(h, bad, ["m"]);
       expect(readSleeper(h, bad)).toEqual({ waiting: null, lastWake: null });
     }
     expect(fs.readdirSync(path.join(h, "sleepers")).sort()).toEqual([`${ME}.woke.json`]);
+  });
+});
+
+describe("the bell", () => {
+  it("a message queued for the session rings its sleeper's FIFO; with no reader or no bell nothing happens", async () => {
+    const h = home();
+    const bell = path.join(h, "sleepers", `${ME}.bell`);
+    const mailbox = createMailbox({ store: createFsMailboxStore({ home: h }) });
+    const from = { session_id: null, instance_id: "1-1", client_type: "test", display_name: "t" };
+    const send = () =>
+      mailbox.send({
+        from,
+        fromMailbox: sessionMailboxKey("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"),
+        to: sessionMailboxKey(ME),
+        toSessionId: ME,
+        body: "hi",
+      });
+    await send(); // no bell yet: sending works
+    execFileSync("mkfifo", ["-m", "600", bell]);
+    await send(); // a bell and no reader: no block, no error
+    const fd = fs.openSync(bell, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+    try {
+      await send();
+      const buffer = Buffer.alloc(16);
+      expect(fs.readSync(fd, buffer, 0, 16, null)).toBe(1);
+      expect(buffer.toString("utf8", 0, 1)).toBe("\n");
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it("never writes to a bell that is not a FIFO of ours, nor through a symlink", () => {
+    const h = home();
+    const bell = path.join(h, "sleepers", `${ME}.bell`);
+    const outside = path.join(h, "outside.txt");
+    fs.writeFileSync(outside, "keep");
+    fs.symlinkSync(outside, bell);
+    ringSleeper(h, ME);
+    expect(fs.readFileSync(outside, "utf8")).toBe("keep");
+    fs.rmSync(bell);
+    fs.writeFileSync(bell, "", { mode: 0o600 });
+    ringSleeper(h, ME);
+    expect(fs.readFileSync(bell, "utf8")).toBe("");
+    ringSleeper(h, "../../etc");
   });
 });

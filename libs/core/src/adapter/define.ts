@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { OxtailError } from "../errors.js";
-import { ADAPTER_API_VERSION, type ClientAdapter, type WakeStrategy } from "./types.js";
+import { HOOK_ROLES } from "./hooks.js";
+import {
+  ADAPTER_API_VERSION,
+  type ClientAdapter,
+  MIN_ADAPTER_API_VERSION,
+  type WakeStrategy,
+} from "./types.js";
 
 const ADAPTER_BRAND: unique symbol = Symbol.for("oxtail.client-adapter");
 const STRATEGY_BRAND: unique symbol = Symbol.for("oxtail.wake-strategy");
@@ -11,16 +17,67 @@ const REQUIREMENTS = z
     binaries: z.array(z.string()).optional(),
     env: z.array(z.string()).optional(),
     clientVersions: z.string().optional(),
+    testedVersions: z.array(z.string()).optional(),
   })
   .default({});
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "a function");
+
+const HooksShape = z
+  .object({
+    events: z
+      .array(
+        z.object({
+          event: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, "an event name (letters, digits, _ . -)"),
+          role: z.enum(HOOK_ROLES as [string, ...string[]]),
+          identity: z.boolean().optional(),
+          state: z.enum(["busy", "idle"]).optional(),
+        }),
+      )
+      .min(1),
+    sessionEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]{0,63}$/, "an environment variable name")
+      .optional(),
+    maxDeliveryChars: z.number().int().min(500).max(1_000_000).optional(),
+    sessionId: fn,
+    identity: fn.optional(),
+    answer: fn,
+  })
+  .loose();
+
+const OnboardingShape = z
+  .object({
+    options: z
+      .array(
+        z.object({
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
+          description: z.string(),
+          default: z.boolean(),
+        }),
+      )
+      .optional(),
+    installed: fn,
+    configured: fn,
+    plan: fn,
+    unplan: fn,
+    check: fn,
+    notes: fn.optional(),
+  })
+  .loose();
 
 const ClientAdapterShape = z
   .object({
     name: NAME,
     displayName: z.string().min(1).max(80),
+    sessionIdHint: z.string().max(200).optional(),
     apiVersion: z.number().int().positive(),
-    capabilities: z.object({ transcript: z.boolean(), liveness: z.boolean(), hooks: z.boolean() }),
+    capabilities: z.object({
+      transcript: z.boolean(),
+      liveness: z.boolean(),
+      hooks: z.boolean(),
+      onboarding: z.boolean(),
+      wake: z.boolean(),
+    }),
     requirements: REQUIREMENTS,
     detect: fn,
     findTranscript: fn.optional(),
@@ -35,6 +92,8 @@ const ClientAdapterShape = z
         ladder: z.array(z.object({ strategy: NAME, options: z.record(z.string(), z.unknown()).optional() })),
       })
       .optional(),
+    hooks: HooksShape.optional(),
+    onboarding: OnboardingShape.optional(),
   })
   .loose()
   .superRefine((a, ctx) => {
@@ -47,7 +106,55 @@ const ClientAdapterShape = z
     if (a.capabilities.liveness && !a.liveness) {
       ctx.addIssue({ code: "custom", message: "capabilities.liveness needs liveness()" });
     }
+    for (const [capability, member] of [
+      ["hooks", "hooks"],
+      ["onboarding", "onboarding"],
+      ["wake", "wakeProfile"],
+    ] as const) {
+      const declared = a.capabilities[capability];
+      const present = a[member] !== undefined;
+      if (declared !== present) {
+        ctx.addIssue({
+          code: "custom",
+          message: declared
+            ? `capabilities.${capability} needs ${member}`
+            : `${member} is given but capabilities.${capability} is false`,
+        });
+      }
+    }
   });
+
+/**
+ * A version-1 adapter as version 2 sees it: it declared no hooks and no onboarding (its
+ * `capabilities.hooks` only said that its client ran oxtail's hook program), and it can be woken
+ * when it has a wake profile.
+ */
+function bridgeV1(adapter: Record<string, unknown>): Record<string, unknown> {
+  const capabilities = (adapter.capabilities ?? {}) as Record<string, unknown>;
+  const { hooks: _hooks, onboarding: _onboarding, ...rest } = adapter;
+  return {
+    ...rest,
+    capabilities: {
+      transcript: capabilities.transcript,
+      liveness: capabilities.liveness,
+      hooks: false,
+      onboarding: false,
+      wake: adapter.wakeProfile !== undefined,
+    },
+  };
+}
+
+/**
+ * Check an adapter object against the contract (bridging version 1) and return it branded and
+ * frozen. Used by `defineClientAdapter` and by the loader, for adapters made by another copy of core.
+ */
+export function checkClientAdapter(value: unknown): ClientAdapter {
+  const raw = (value ?? {}) as Record<string, unknown>;
+  const candidate = raw.apiVersion === 1 ? bridgeV1(raw) : { ...raw };
+  const adapter = validate<ClientAdapter>(ClientAdapterShape, candidate, "Client adapter");
+  Object.defineProperty(adapter, ADAPTER_BRAND, { value: true });
+  return Object.freeze(adapter);
+}
 
 const WakeStrategyShape = z
   .object({
@@ -91,11 +198,11 @@ function validate<T>(shape: z.ZodType, value: unknown, kind: string): T {
     );
   }
   const apiVersion = (parsed.data as { apiVersion: number }).apiVersion;
-  if (apiVersion > ADAPTER_API_VERSION) {
+  if (apiVersion > ADAPTER_API_VERSION || apiVersion < MIN_ADAPTER_API_VERSION) {
     throw new OxtailError(
       "adapter-api-mismatch",
-      `${kind} ${JSON.stringify((value as { name: string }).name)} needs adapter API ${apiVersion}; this oxtail speaks ${ADAPTER_API_VERSION}. Update oxtail.`,
-      { origin: "core", data: { apiVersion, supported: ADAPTER_API_VERSION } },
+      `${kind} ${JSON.stringify((value as { name: string }).name)} needs adapter API ${apiVersion}; this oxtail speaks ${MIN_ADAPTER_API_VERSION} to ${ADAPTER_API_VERSION}. ${apiVersion > ADAPTER_API_VERSION ? "Update oxtail." : "Update the adapter."}`,
+      { origin: "core", data: { apiVersion, supported: [MIN_ADAPTER_API_VERSION, ADAPTER_API_VERSION] } },
     );
   }
   return parsed.data as T;
@@ -111,13 +218,7 @@ export function defineClientAdapter<O = void>(
 ): ClientAdapterFactory<O> {
   const factory = (options?: O): ClientAdapter => {
     const def = typeof definition === "function" ? definition(options) : definition;
-    const adapter = validate<ClientAdapter>(
-      ClientAdapterShape,
-      { apiVersion: ADAPTER_API_VERSION, ...def },
-      "Client adapter",
-    );
-    Object.defineProperty(adapter, ADAPTER_BRAND, { value: true });
-    return Object.freeze(adapter);
+    return checkClientAdapter({ apiVersion: ADAPTER_API_VERSION, ...def });
   };
   Object.defineProperty(factory, ADAPTER_BRAND, { value: true });
   return factory as ClientAdapterFactory<O>;

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { OxtailError } from "../errors.js";
-import { isClientAdapter, isClientAdapterFactory } from "./define.js";
+import { checkClientAdapter, isClientAdapter, isClientAdapterFactory } from "./define.js";
 import type { ClientAdapter } from "./types.js";
 
 /** Where to resolve adapter packages from, in order (e.g. the project dir, then the server's own dir). */
@@ -60,7 +60,8 @@ export async function loadClientAdapter(name: string, options: LoadAdapterOption
     exported = (exported as { default: unknown }).default;
   if (isClientAdapterFactory(exported)) {
     try {
-      return (exported as (o?: unknown) => ClientAdapter)(options.options);
+      // Made by this or another copy of core: checked (and a version-1 adapter bridged) here.
+      return checkClientAdapter((exported as (o?: unknown) => ClientAdapter)(options.options));
     } catch (cause) {
       if (cause instanceof OxtailError) throw cause;
       throw new OxtailError(
@@ -70,7 +71,7 @@ export async function loadClientAdapter(name: string, options: LoadAdapterOption
       );
     }
   }
-  if (isClientAdapter(exported)) return exported;
+  if (isClientAdapter(exported)) return checkClientAdapter(exported);
   throw new OxtailError(
     "adapter-invalid",
     `Package ${name} does not default-export an adapter made with defineClientAdapter from @oxtail/core.`,

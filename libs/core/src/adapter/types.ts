@@ -1,7 +1,14 @@
 import type { AgentRecord } from "../registry/types.js";
+import type { ClientHooks } from "./hooks.js";
+import type { ClientOnboarding } from "./onboarding.js";
 
-/** The adapter contract version this core speaks. */
-export const ADAPTER_API_VERSION = 1;
+/**
+ * The adapter contract version this core speaks. Version 2 adds hooks, onboarding and the wake
+ * capability; core still loads version-1 adapters (bridged: no hooks, no onboarding).
+ */
+export const ADAPTER_API_VERSION = 2;
+/** The oldest adapter contract version core still loads. */
+export const MIN_ADAPTER_API_VERSION = 1;
 
 /** What an adapter can do; the server branches on these, never on method presence. */
 export interface ClientAdapterCapabilities {
@@ -9,8 +16,12 @@ export interface ClientAdapterCapabilities {
   transcript: boolean;
   /** Tells busy from idle (`liveness`). */
   liveness: boolean;
-  /** Its client runs oxtail's hook program. */
+  /** Its client runs oxtail's hook program (`hooks`). */
   hooks: boolean;
+  /** `oxtail setup`, `uninstall` and `doctor` can configure its client (`onboarding`). */
+  onboarding: boolean;
+  /** An idle agent of this client can be woken (`wakeProfile`). */
+  wake: boolean;
 }
 
 /** What an adapter needs on the machine, for `oxtail doctor` (checked without running it). */
@@ -19,8 +30,13 @@ export interface AdapterRequirements {
   binaries?: string[];
   /** Environment variables it reads. */
   env?: string[];
-  /** Client versions it was tested with, as a semver range. */
+  /** The client versions it supports, as a semver range; doctor checks the installed client against it. */
   clientVersions?: string;
+  /**
+   * The client versions its real-client tests run (the pinned one, and the newest it supports):
+   * the real-client suite runs against each.
+   */
+  testedVersions?: string[];
 }
 
 /** What a server instance knows about itself when it asks an adapter to detect its session. */
@@ -57,6 +73,14 @@ export interface DetectedSession {
   tmuxPane?: string | null;
   tmuxSocket?: string | null;
   clientVersion?: string | null;
+  /**
+   * The client's own process (e.g. the TUI process of a terminal agent), when detection found it
+   * (typically in the server's ancestry). A wake types only into a pane whose process tree holds
+   * the agent's oxtail server or this process.
+   */
+  clientPid?: number | null;
+  /** The start time of {@link DetectedSession.clientPid} (as `processStartTime` gives it): a reused pid is no proof. */
+  clientStartTime?: string | null;
 }
 
 /** The outcome of an adapter's detection ladder. */
@@ -134,10 +158,15 @@ export interface WakeProfile {
  * `defineClientAdapter`, default-exported by its package.
  */
 export interface ClientAdapter {
-  /** Short kebab-case name, stored as `client.type` (`claude`, `codex`). */
+  /** Short kebab-case name, stored as `client.type`. */
   readonly name: string;
-  /** Human name (`Claude Code`). */
+  /** Human name, as the client calls itself. */
   readonly displayName: string;
+  /**
+   * Where an agent of this client finds its own session id, in a few words for the model
+   * (`the value of $SOME_SESSION_VARIABLE`): shown by `get_my_session`, for `claim_session`.
+   */
+  readonly sessionIdHint?: string;
   /** Contract version the adapter was written against. */
   readonly apiVersion: number;
   readonly capabilities: ClientAdapterCapabilities;
@@ -150,15 +179,19 @@ export interface ClientAdapter {
   readTranscript?(path: string, options: ReadTranscriptOptions): Promise<TranscriptTail>;
   /**
    * What a tool call's request `_meta` says about the session, if this client puts
-   * identity there (Codex sends the thread id on every `tools/call`); null otherwise.
+   * identity there (some send their session id on every `tools/call`); null otherwise.
    */
   identityFromRequestMeta?(meta: Readonly<Record<string, unknown>>): DetectedSession | null;
   /** Busy or idle. Required with `capabilities.liveness`. */
   liveness?(agent: AgentRecord): Promise<Liveness>;
-  /** How to wake this client; absent when it cannot be woken. */
+  /** How to wake this client. Required with `capabilities.wake`. */
   readonly wakeProfile?: WakeProfile;
   /** Wake strategies this adapter brings for its own profile (e.g. a client's control socket). */
   readonly wakeStrategies?: readonly WakeStrategy[];
+  /** Its hook events and how to answer them. Required with `capabilities.hooks`. */
+  readonly hooks?: ClientHooks;
+  /** What setup, uninstall and doctor do for its client. Required with `capabilities.onboarding`. */
+  readonly onboarding?: ClientOnboarding;
 }
 
 /** The agent a wake is for, and its adapter. */
@@ -173,20 +206,44 @@ export interface WakeTarget {
 export interface WakeReadiness {
   ready: boolean;
   reason: string;
+  /**
+   * When not ready: the outcome a wake would report now — `pane-unverified` when no pane
+   * provably runs the agent (nothing would be typed), else `skipped` (the default).
+   */
+  outcome?: "skipped" | "pane-unverified";
 }
+
+/**
+ * Every outcome of a wake: `submitted` (a new turn was seen), `unverified` (the strategy acted;
+ * no new turn seen, or not yet), `skipped` (nothing done: not ready, busy, not retried…),
+ * `failed` (the strategy acted and hit an error), `pane-unverified` (no pane provably runs the
+ * agent's own processes: nothing was typed).
+ */
+export const WAKE_OUTCOMES = ["submitted", "unverified", "skipped", "failed", "pane-unverified"] as const;
+/** One of {@link WAKE_OUTCOMES}. */
+export type WakeOutcomeKind = (typeof WAKE_OUTCOMES)[number];
 
 /** What a wake attempt did (reported by `ask_peer` and `wake_status`). */
 export interface WakeOutcome {
   attempted: boolean;
   strategy: string;
-  outcome: "submitted" | "unverified" | "skipped" | "failed";
+  outcome: WakeOutcomeKind;
   /** Time from the attempt to the verified new turn, when verified. */
   verifiedAfterMs: number | null;
   reason: string;
 }
 
-/** Options for one wake. */
+/** Options for one call of {@link WakeStrategy.wake}. */
 export interface WakeOptions {
+  /**
+   * `first`, or `retry` when the first attempt acted but no new turn followed: a strategy
+   * that can nudge again without repeating itself (tmux: a key that ends a paste burst, then
+   * Enter; no second line) does so; others answer `skipped`. Absent means `first`.
+   */
+  attempt?: "first" | "retry";
+  /** When the caller stops waiting (epoch ms): do not start anything that cannot finish by then. */
+  deadline?: number;
+  /** Aborted at the deadline or when the caller gives up: stop before acting. */
   signal?: AbortSignal;
 }
 

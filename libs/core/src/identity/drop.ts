@@ -1,8 +1,13 @@
-import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from "../home/home.js";
+import { isOxtailError } from "../errors.js";
+import { ensurePrivatePath, listPrivateDir, type PrivateDirListing } from "../home/home.js";
+import { readPrivateFile, writePrivateFileAtomic } from "../home/private-file.js";
 import { isSessionId } from "../ids.js";
+import { NULL_TRACER, type Tracer } from "../trace/trace.js";
+
+/** Drops are small (a few paths and pids); anything larger is not one. */
+const DROP_MAX_BYTES = 64 * 1024;
 
 /**
  * An identity drop: what a client hook learned about its session (session id,
@@ -30,32 +35,51 @@ export type IdentityDrop = z.infer<typeof IdentityDropSchema>;
 export function writeIdentityDrop(home: string, drop: IdentityDrop): void {
   const parsed = IdentityDropSchema.parse(drop);
   const dir = path.join(home, "identity");
-  ensurePrivateDir(home);
-  ensurePrivateDir(dir);
+  ensurePrivatePath(home, dir);
   writePrivateFileAtomic(
     path.join(dir, `${parsed.session_id.toLowerCase()}.json`),
     `${JSON.stringify(parsed)}\n`,
   );
 }
 
-/** Every valid drop, newest first. Invalid, foreign-owned or symlinked files are skipped. */
-export function readIdentityDrops(home: string): IdentityDrop[] {
+/** Options for {@link readIdentityDrops}. */
+export interface ReadIdentityDropsOptions {
+  /** Where skipped entries are reported (`home.unsafe`, `identity.ignored`). */
+  tracer?: Tracer;
+}
+
+/**
+ * Every valid drop, newest first. Invalid, oversized, foreign-owned, symlinked and non-regular
+ * entries (FIFOs, sockets) are skipped and traced; an `identity/` folder that is a symlink or
+ * foreign-owned yields no drop at all.
+ */
+export function readIdentityDrops(home: string, options: ReadIdentityDropsOptions = {}): IdentityDrop[] {
+  const tracer = options.tracer ?? NULL_TRACER;
   const dir = path.join(home, "identity");
-  let names: string[];
+  let listing: PrivateDirListing;
   try {
-    names = fs.readdirSync(dir);
-  } catch {
+    listing = listPrivateDir(home, dir);
+  } catch (error) {
+    tracer.trace({ kind: "home.unsafe", ...(isOxtailError(error) ? error.data : { error: String(error) }) });
     return [];
   }
+  for (const { name, reason } of listing.unsafe)
+    tracer.trace({ kind: "home.unsafe", path: path.join(dir, name), reason });
   const out: IdentityDrop[] = [];
-  for (const name of names) {
+  for (const name of listing.files) {
     if (!/^[0-9a-f-]{36}\.json$/.test(name)) continue;
+    const file = path.join(dir, name);
     try {
-      const text = readPrivateFile(path.join(dir, name));
+      const text = readPrivateFile(file, { maxBytes: DROP_MAX_BYTES });
       const parsed = text ? IdentityDropSchema.safeParse(JSON.parse(text)) : null;
       if (parsed?.success) out.push(parsed.data);
-    } catch {
-      // skipped, like every untrusted entry
+      else if (parsed) tracer.trace({ kind: "identity.ignored", path: file, reason: "invalid drop" });
+    } catch (error) {
+      tracer.trace({
+        kind: isOxtailError(error, "unsafe-path") ? "home.unsafe" : "identity.ignored",
+        path: file,
+        reason: isOxtailError(error) ? (error.data.reason ?? error.detail) : String(error),
+      });
     }
   }
   return out.sort((a, b) => b.at.localeCompare(a.at));

@@ -3,6 +3,8 @@ import { createMessageId, isMessageId } from "../ids.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
 import {
   type Claim,
+  type ClaimLimits,
+  DEFAULT_CLAIM_LIMITS,
   MAX_BODY_BYTES,
   type MailboxKey,
   type MailboxStore,
@@ -40,8 +42,12 @@ export interface WaitOptions {
 export interface Mailbox {
   /** Validate and queue a message; returns it as stored. */
   send(input: SendInput): Promise<Message>;
-  /** Claim every waiting message, oldest first; `ack()` once delivered. */
-  drain(key: MailboxKey): Promise<Claim>;
+  /**
+   * Claim the oldest waiting messages, at most `limits` (defaults: {@link DEFAULT_CLAIM_LIMITS};
+   * always at least one when any waits). `ack()` once delivered, `release()` what was not;
+   * `remaining` says how many still wait.
+   */
+  claim(key: MailboxKey, limits?: Partial<ClaimLimits>): Promise<Claim>;
   /** Claim the oldest message `predicate` accepts, leaving every other one untouched. */
   take(key: MailboxKey, predicate: (message: Message) => boolean): Promise<Claim | null>;
   /** The waiting messages, without claiming them. */
@@ -119,7 +125,7 @@ export function createMailbox(options: MailboxOptions): Mailbox {
       return message;
     },
 
-    drain: (key) => store.claimAll(key),
+    claim: (key, limits) => store.claim(key, { ...DEFAULT_CLAIM_LIMITS, ...definedOnly(limits) }),
     take: (key, predicate) => store.claimFirst(key, predicate),
     peek: (key) => store.peek(key),
     hasPending: (key) => store.hasPending(key),
@@ -175,4 +181,12 @@ export function createMailbox(options: MailboxOptions): Mailbox {
       });
     },
   };
+}
+
+/** The limits that were given, so an explicit `undefined` does not erase a default. */
+function definedOnly(limits: Partial<ClaimLimits> | undefined): Partial<ClaimLimits> {
+  const out: Partial<ClaimLimits> = {};
+  if (limits?.maxMessages !== undefined) out.maxMessages = limits.maxMessages;
+  if (limits?.maxBytes !== undefined) out.maxBytes = limits.maxBytes;
+  return out;
 }

@@ -1,10 +1,26 @@
 import fs from "node:fs";
 import path from "node:path";
-import { OxtailError } from "../errors.js";
-import { ensurePrivateDir, PRIVATE_FILE_MODE, readPrivateFile, storageFailure } from "../home/home.js";
+import { isOxtailError, OxtailError } from "../errors.js";
+import { ensurePrivatePath, listPrivateDir, storageFailure, verifyPrivatePath } from "../home/home.js";
+import { createPrivateFile, readPrivateFile, removePrivateFile } from "../home/private-file.js";
 import { isMessageId, messageIdTime } from "../ids.js";
 import { isProcessTokenAlive, selfProcess } from "../process/liveness.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
+import { ringSleeper } from "../wake/sleeper.js";
+import {
+  checkClaimLimits,
+  createHeldClaim,
+  type HeldMessage,
+  heldMessage,
+  messageBytes,
+} from "./held-claim.js";
+import {
+  clearRedelivered,
+  isMarkedRedelivered,
+  markedIds,
+  markRedelivered,
+  moveRedelivered,
+} from "./redelivery.js";
 import {
   type Claim,
   isMailboxKey,
@@ -58,6 +74,31 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
   const tracer = options.tracer ?? NULL_TRACER;
   const pollMs = options.pollMs ?? MAILBOX_POLL_MS;
 
+  // Watchers look every second: report each unsafe entry once, not on every look.
+  const reported = new Set<string>();
+  function reportUnsafe(file: string, reason: string): void {
+    const seen = `${file}\0${reason}`;
+    if (reported.has(seen)) return;
+    if (reported.size >= 1000) reported.clear();
+    reported.add(seen);
+    tracer.trace({ kind: "home.unsafe", path: file, reason });
+  }
+  /** Run `use`; an `unsafe-path` refusal is traced, then passed on. */
+  function checked<T>(use: () => T): T {
+    try {
+      return use();
+    } catch (error) {
+      if (isOxtailError(error, "unsafe-path"))
+        reportUnsafe(String(error.data.path), String(error.data.reason));
+      throw error;
+    }
+  }
+
+  /**
+   * The folders of a mailbox. Every level from the data directory down (`mailboxes/`, `<key>/`,
+   * `tmp/`, `new/`, `cur/`) is checked on reads as well as writes: a symlink or a foreign-owned
+   * level throws `unsafe-path`, so nothing is read, moved or deleted through it.
+   */
   function dirs(key: MailboxKey, create: boolean): Dirs {
     if (!isMailboxKey(key)) throw new OxtailError("invalid-input", `Bad mailbox key ${JSON.stringify(key)}.`);
     const root = path.join(base, key);
@@ -68,64 +109,49 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
       cur: path.join(root, "cur"),
       bad: path.join(root, "bad"),
     };
-    if (create) {
-      ensurePrivateDir(options.home);
-      ensurePrivateDir(base);
-      for (const dir of [d.root, d.tmp, d.new, d.cur]) ensurePrivateDir(dir);
-    } else {
-      for (const dir of [d.root, d.new, d.cur]) checkNotSymlink(dir);
-    }
+    checked(() => {
+      if (create) {
+        ensurePrivatePath(options.home, d.root);
+        for (const dir of [d.tmp, d.new, d.cur]) ensurePrivatePath(d.root, dir);
+      } else if (verifyPrivatePath(options.home, d.root)) {
+        for (const dir of [d.tmp, d.new, d.cur]) verifyPrivatePath(d.root, dir);
+      }
+    });
     return d;
   }
 
-  function checkNotSymlink(dir: string): void {
-    let stat: fs.Stats;
-    try {
-      stat = fs.lstatSync(dir);
-    } catch {
-      return;
-    }
-    if (!stat.isDirectory()) {
-      throw new OxtailError(
-        "unsafe-path",
-        `Mailbox ${dir} is not a directory (a symlink?); refusing to use it.`,
-        {
-          data: { path: dir },
-        },
-      );
-    }
-  }
-
+  /**
+   * The regular files of a mailbox folder, its levels checked again. Symlinks, FIFOs, sockets and
+   * devices are left out (traced once): never opened, moved or deleted.
+   */
   function list(dir: string): string[] {
-    try {
-      return fs.readdirSync(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw storageFailure(dir, error);
-    }
+    const listing = checked(() => listPrivateDir(options.home, dir));
+    for (const { name, reason } of listing.unsafe) reportUnsafe(path.join(dir, name), reason);
+    return listing.files;
   }
 
   /**
-   * The ids waiting in `new/`, oldest first, created strictly before this scan began.
+   * The ids waiting in `new/`, oldest first, created strictly before this scan began, and
+   * how many message files the listing held in all (`waiting`, deferred ones included).
    * readdir(3) may miss an entry added while it runs yet return a later one, so a
    * message created in the scan's own millisecond or after is deferred: every earlier
    * message of its sender was renamed in before the scan began, so it is listed too,
    * and per-sender order holds. Watchers of a mailbox with deferred ids are poked again.
    */
-  async function pendingIds(d: Dirs, key: MailboxKey): Promise<string[]> {
+  async function pendingIds(d: Dirs, key: MailboxKey): Promise<{ ids: string[]; waiting: number }> {
     for (let attempt = 0; ; attempt++) {
       const fence = Date.now();
       const ids: string[] = [];
-      let deferred = false;
+      let deferred = 0;
       for (const name of list(d.new)) {
         const match = NEW_NAME_RE.exec(name);
         if (!match?.[1]) continue;
         if (messageIdTime(match[1]) < fence) ids.push(match[1]);
-        else deferred = true;
+        else deferred += 1;
       }
-      if (!deferred || attempt > 0) {
-        if (deferred) pokeLater(key, DEFER_RETRY_MS);
-        return ids.sort();
+      if (deferred === 0 || attempt > 0) {
+        if (deferred > 0) pokeLater(key, DEFER_RETRY_MS);
+        return { ids: ids.sort(), waiting: ids.length + deferred };
       }
       // Something landed this very millisecond: look again once the clock has moved on.
       await new Promise((resolve) => setTimeout(resolve, DEFER_RETRY_MS));
@@ -159,6 +185,7 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
         foreignClaims = true;
         continue;
       }
+      markRedelivered(d.root, match[1], match[2], tracer);
       renameQuiet(path.join(d.cur, name), path.join(d.new, `${match[1]}.json`));
       tracer.trace({ kind: "mailbox.recovered", mailbox: key, id: match[1], claimer: match[2] });
     }
@@ -166,18 +193,29 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
     for (const name of list(d.tmp)) {
       const match = TMP_NAME_RE.exec(name);
       if (match?.[1] && match[1] !== self && !isProcessTokenAlive(match[1])) {
-        fs.rmSync(path.join(d.tmp, name), { force: true });
+        try {
+          removePrivateFile(path.join(d.tmp, name));
+        } catch (error) {
+          if (!isOxtailError(error, "unsafe-path")) throw error;
+          reportUnsafe(String(error.data.path), String(error.data.reason)); // left in place
+        }
       }
     }
   }
 
-  /** Read and validate one message file; a bad one is moved to `bad/`, traced, and skipped. */
+  /**
+   * Read and validate one message file. An invalid one (unparsable, wrong schema, oversized) is
+   * moved to `bad/`, traced, and skipped; an unsafe one (symlink, FIFO, foreign-owned) is only
+   * traced and skipped: it is not ours to move.
+   */
   function readMessage(d: Dirs, file: string, id: string): Message | null {
     let text: string | null;
     try {
       text = readPrivateFile(file);
     } catch (error) {
-      quarantine(d, file, (error as Error).message);
+      if (isOxtailError(error, "unsafe-path")) reportUnsafe(file, String(error.data.reason));
+      else if (isOxtailError(error, "corrupt-record")) quarantine(d, file, error.detail);
+      else throw error;
       return null;
     }
     if (text === null) return null;
@@ -197,7 +235,7 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
 
   function quarantine(d: Dirs, file: string, reason: string): void {
     try {
-      ensurePrivateDir(d.bad);
+      checked(() => ensurePrivatePath(d.root, d.bad));
       renameQuiet(file, path.join(d.bad, path.basename(file)));
     } catch {
       // Leave it in place; it is skipped either way.
@@ -210,20 +248,37 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
     return renameQuiet(path.join(d.new, `${id}.json`), claimed) ? claimed : null;
   }
 
-  function makeClaim(d: Dirs, entries: { file: string; message: Message }[]): Claim {
-    let settled = false;
-    const settle = (action: (file: string, message: Message) => void): Promise<void> => {
-      if (!settled) {
-        settled = true;
-        for (const { file, message } of entries) action(file, message);
-      }
-      return Promise.resolve();
-    };
-    return {
-      messages: entries.map((e) => e.message),
-      ack: () => settle((file) => fs.rmSync(file, { force: true })),
-      release: () => settle((file, message) => renameQuiet(file, path.join(d.new, `${message.id}.json`))),
-    };
+  /**
+   * True when the folders a claim is settled in are still the checked ones. A claim is settled
+   * long after it was made (once its answer reached the client): a level swapped for a symlink
+   * meanwhile must not lead the unlink or the rename outside. A refused claim stays in `cur/`
+   * under this process's token, so it comes back, marked, once this process is gone.
+   */
+  function settleable(d: Dirs): boolean {
+    try {
+      return checked(() => verifyPrivatePath(options.home, d.cur) && verifyPrivatePath(options.home, d.new));
+    } catch (error) {
+      if (isOxtailError(error, "unsafe-path")) return false;
+      throw error;
+    }
+  }
+
+  /** A claim whose messages lie in `cur/`: ack unlinks (the mark first), release renames back to `new/`. */
+  function makeClaim(d: Dirs, entries: HeldMessage[], remaining: number): Claim {
+    return createHeldClaim(entries, remaining, {
+      ack(entry) {
+        if (!settleable(d)) return;
+        // The mark goes first: a crash before the claim is removed leaves a dead claim, marked again.
+        if (entry.redelivered) clearRedelivered(d.root, entry.message.id);
+        removePrivateFile(entry.file);
+      },
+      release(entry, shown) {
+        if (!settleable(d)) return;
+        // The mark first, as recovery does: it must be there before the message is back in new/.
+        if (shown) markRedelivered(d.root, entry.message.id, selfProcess().token, tracer);
+        renameQuiet(entry.file, path.join(d.new, `${entry.message.id}.json`));
+      },
+    });
   }
 
   return {
@@ -231,13 +286,20 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
       if (!isMessageId(message.id)) throw new OxtailError("invalid-input", "Message id is malformed.");
       const d = dirs(key, true);
       const tmp = path.join(d.tmp, `${message.id}.${selfProcess().token}.tmp`);
+      // O_EXCL|O_NOFOLLOW: never written through whatever already sits at that name.
       try {
-        fs.writeFileSync(tmp, JSON.stringify(message), { mode: PRIVATE_FILE_MODE, flag: "wx" });
+        createPrivateFile(tmp, JSON.stringify(message));
+      } catch (error) {
+        throw isOxtailError(error) ? error : storageFailure(tmp, error);
+      }
+      try {
         fs.renameSync(tmp, path.join(d.new, `${message.id}.json`));
       } catch (error) {
         fs.rmSync(tmp, { force: true });
         throw storageFailure(d.new, error);
       }
+      // A sleeper waiting for this session's mail wakes now rather than at its next look.
+      ringSleeper(options.home, key);
     },
 
     async hasPending(key) {
@@ -250,34 +312,58 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
       const d = dirs(key, false);
       recover(d, key);
       const out: Message[] = [];
-      for (const id of await pendingIds(d, key)) {
+      for (const id of (await pendingIds(d, key)).ids) {
         const message = readMessage(d, path.join(d.new, `${id}.json`), id);
         if (message) out.push(message);
       }
       return out;
     },
 
-    async claimAll(key) {
+    async claim(key, limits) {
+      checkClaimLimits(limits);
       const d = dirs(key, false);
       recover(d, key);
-      const entries: { file: string; message: Message }[] = [];
-      for (const id of await pendingIds(d, key)) {
+      const { ids, waiting } = await pendingIds(d, key);
+      const entries: HeldMessage[] = [];
+      let bytes = 0;
+      let considered = 0;
+      for (const id of ids) {
+        if (entries.length >= limits.maxMessages) break;
+        // Read in new/ first, so a message over the budget is left untouched rather than claimed and put back.
+        const message = readMessage(d, path.join(d.new, `${id}.json`), id);
+        if (!message) {
+          considered += 1;
+          continue;
+        }
+        const size = messageBytes(message);
+        if (entries.length > 0 && bytes + size > limits.maxBytes) break;
+        considered += 1;
         const file = claimOne(d, id);
-        if (!file) continue;
-        const message = readMessage(d, file, id);
-        if (message) entries.push({ file, message });
+        if (!file) continue; // another reader took it first
+        entries.push(heldMessage(file, message, size));
+        bytes += size;
       }
-      return makeClaim(d, entries);
+      // Marks are listed after claiming: a mark is always written before its message is back in new/.
+      const marked = markedIds(
+        d.root,
+        entries.map((e) => e.message.id),
+      );
+      for (const entry of entries) entry.redelivered = marked.has(entry.message.id);
+      return makeClaim(d, entries, Math.max(0, waiting - considered));
     },
 
     async claimFirst(key, predicate) {
       const d = dirs(key, false);
       recover(d, key);
-      for (const id of await pendingIds(d, key)) {
+      const { ids, waiting } = await pendingIds(d, key);
+      for (const id of ids) {
         const message = readMessage(d, path.join(d.new, `${id}.json`), id);
         if (!message || !predicate(message)) continue;
         const file = claimOne(d, id);
-        if (file) return makeClaim(d, [{ file, message }]);
+        if (!file) continue;
+        const entry = heldMessage(file, message);
+        entry.redelivered = isMarkedRedelivered(d.root, id);
+        return makeClaim(d, [entry], Math.max(0, waiting - 1));
       }
       return null;
     },
@@ -286,11 +372,12 @@ export function createFsMailboxStore(options: FsMailboxStoreOptions): MailboxSto
       if (from === to) return 0;
       const src = dirs(from, false);
       recover(src, from);
-      const ids = await pendingIds(src, from);
+      const { ids } = await pendingIds(src, from);
       if (ids.length === 0) return 0;
       const dst = dirs(to, true);
       let moved = 0;
       for (const id of ids) {
+        moveRedelivered(src.root, dst.root, id);
         if (renameQuiet(path.join(src.new, `${id}.json`), path.join(dst.new, `${id}.json`))) moved += 1;
       }
       return moved;

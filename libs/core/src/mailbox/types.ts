@@ -69,17 +69,59 @@ export const MessageSchema = z.object({
 /** A message, as stored and as delivered. */
 export type Message = z.infer<typeof MessageSchema>;
 
+/** How much one claim may take from a mailbox. */
+export interface ClaimLimits {
+  /** At most this many messages (at least 1). */
+  maxMessages: number;
+  /**
+   * At most this many bytes, counting each message as its JSON (body and envelope). The
+   * oldest waiting message is always taken, even when it alone is larger.
+   */
+  maxBytes: number;
+}
+
+/** What `Mailbox.claim` takes when no limits are given. */
+export const DEFAULT_CLAIM_LIMITS: Readonly<ClaimLimits> = Object.freeze({
+  maxMessages: 100,
+  maxBytes: 256 * 1024,
+});
+
+/** One claimed message, with what the mailbox knows about its history. */
+export interface ClaimedMessage {
+  /** The message, as stored. */
+  readonly message: Message;
+  /**
+   * True when this message was handed out before, to a reader that died holding it: the
+   * consumer may have shown it already (tell the model, or drop it by id if it can tell).
+   */
+  readonly redelivered: boolean;
+  /** Its size as JSON, in bytes (what `maxBytes` counts). */
+  readonly bytes: number;
+}
+
 /**
  * Messages taken from a mailbox and held for this process until it acknowledges them.
- * Until `ack()`, a crash of the holder returns them to the mailbox (at-least-once).
+ * Until `ack()`, a crash of the holder returns them to the mailbox (at-least-once), marked
+ * redelivered.
  */
 export interface Claim {
-  /** The claimed messages, oldest first. */
+  /** The claimed messages, oldest first (the `message` of each of {@link entries}). */
   readonly messages: readonly Message[];
-  /** Remove the messages for good: call once they were delivered. */
-  ack(): Promise<void>;
-  /** Put the messages back, untouched, for a later read. */
-  release(): Promise<void>;
+  /** The claimed messages with their redelivery marks, oldest first. */
+  readonly entries: readonly ClaimedMessage[];
+  /** How many messages still waited in the mailbox after this claim (from the same listing). */
+  readonly remaining: number;
+  /**
+   * Remove messages for good: call once they were delivered. Without `ids`, every message
+   * of the claim not settled yet; with `ids`, only those.
+   */
+  ack(ids?: Iterable<string>): Promise<void>;
+  /**
+   * Put messages back, untouched, for a later read (all unsettled ones, or only `ids`). With
+   * `shown`, they may already have reached the model (an answer was written, its delivery not
+   * confirmed): they are marked, so the next delivery says they are redelivered.
+   */
+  release(ids?: Iterable<string>, options?: { shown?: boolean }): Promise<void>;
 }
 
 /** Anything that may have changed a mailbox; the listener re-reads what it needs. */
@@ -97,8 +139,12 @@ export interface MailboxStore {
   hasPending(key: MailboxKey): Promise<boolean>;
   /** The waiting messages, oldest first, without claiming them. */
   peek(key: MailboxKey): Promise<Message[]>;
-  /** Claim every waiting message, oldest first. */
-  claimAll(key: MailboxKey): Promise<Claim>;
+  /**
+   * Claim the oldest waiting messages within `limits` (always at least one when any
+   * waits), and say how many remain. Never the whole backlog at once: a reader killed
+   * again and again still makes progress.
+   */
+  claim(key: MailboxKey, limits: ClaimLimits): Promise<Claim>;
   /** Claim the oldest waiting message that `predicate` accepts; leave all others untouched. */
   claimFirst(key: MailboxKey, predicate: (message: Message) => boolean): Promise<Claim | null>;
   /** Move every waiting message of `from` into `to` (on claim of a session id). Returns how many. */

@@ -1,26 +1,22 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 
-/**
- * When a process started, as an opaque string that changes when a pid is reused:
- * on Linux the start time in clock ticks since boot (field 22 of /proc/<pid>/stat),
- * elsewhere `ps -o lstart`. Null when the process does not exist or it cannot be told.
- */
-export function processStartTime(pid: number): string | null {
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  if (process.platform === "linux") {
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      return null;
-    }
-    // The command name (field 2) is in parentheses and may contain spaces or ')'.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[19] ?? null;
-  }
+/** State (field 3) and start time (field 22) of `/proc/<pid>/stat`, or null when unreadable. */
+function procStat(pid: number): { state: string; startTime: string | null } | null {
+  let stat: string;
   try {
-    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may contain spaces or ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0] ?? "", startTime: fields[19] ?? null };
+}
+
+function psField(pid: number, field: "lstart" | "stat"): string | null {
+  try {
+    const out = execFileSync("ps", ["-o", `${field}=`, "-p", String(pid)], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     }).trim();
@@ -31,8 +27,20 @@ export function processStartTime(pid: number): string | null {
 }
 
 /**
+ * When a process started, as an opaque string that changes when a pid is reused:
+ * on Linux the start time in clock ticks since boot (field 22 of /proc/<pid>/stat),
+ * elsewhere `ps -o lstart`. Null when the process does not exist or it cannot be told.
+ */
+export function processStartTime(pid: number): string | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  if (process.platform === "linux") return procStat(pid)?.startTime ?? null;
+  return psField(pid, "lstart");
+}
+
+/**
  * True when the process `pid` runs and, if `startTime` is given, is the same process
- * that had that start time (so a reused pid does not resurrect a dead record).
+ * that had that start time (so a reused pid does not resurrect a dead record). A zombie
+ * (exited, not yet reaped by its parent: state `Z`) is dead.
  */
 export function isProcessAlive(pid: number, startTime?: string | null): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -41,8 +49,16 @@ export function isProcessAlive(pid: number, startTime?: string | null): boolean 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  if (startTime === undefined || startTime === null) return true;
-  return processStartTime(pid) === startTime;
+  const known = startTime !== undefined && startTime !== null;
+  if (process.platform === "linux") {
+    const stat = procStat(pid);
+    // Unreadable /proc: the pid answered kill(0), which is all that can be told without a start time.
+    if (!stat) return !known;
+    if (stat.state === "Z" || stat.state === "X") return false;
+    return !known || stat.startTime === startTime;
+  }
+  if (psField(pid, "stat")?.startsWith("Z")) return false;
+  return !known || psField(pid, "lstart") === startTime;
 }
 
 /** This process's identity: pid and start time, and a token made of both. */

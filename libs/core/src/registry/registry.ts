@@ -1,4 +1,4 @@
-import { OxtailError } from "../errors.js";
+import { isOxtailError, OxtailError } from "../errors.js";
 import { isSessionId } from "../ids.js";
 import { instanceMailboxKey, type MailboxKey, sessionMailboxKey } from "../mailbox/types.js";
 import { isProcessAlive } from "../process/liveness.js";
@@ -9,7 +9,7 @@ import type { AgentRecord, RegistryStore, SkippedEntry } from "./types.js";
 export interface RegistryOptions {
   store: RegistryStore;
   tracer?: Tracer;
-  /** Liveness check; defaults to pid + start time. Injected in tests. */
+  /** Liveness check; defaults to {@link isRecordAlive}. Injected in tests. */
   isAlive?: (record: AgentRecord) => boolean;
 }
 
@@ -37,15 +37,29 @@ export interface RegistryScan {
   pruned: number;
 }
 
-function defaultIsAlive(record: AgentRecord): boolean {
-  return isProcessAlive(record.pid, record.start_time);
+/**
+ * How long a record whose `start_time` is null counts as alive after its `updated_at`. Without a
+ * start time a reused pid cannot be told from the original process, so such a record expires
+ * unless its server rewrites it within this window.
+ */
+export const UNVERIFIED_RECORD_TTL_MS = 60_000;
+
+/**
+ * The default liveness of a record: its process runs (not a zombie) with the recorded start time.
+ * A record whose start time is null is alive only while its pid runs and its `updated_at` is
+ * within {@link UNVERIFIED_RECORD_TTL_MS} of `now` (either side: a future stamp does not keep it).
+ */
+export function isRecordAlive(record: AgentRecord, now: number = Date.now()): boolean {
+  if (record.start_time !== null) return isProcessAlive(record.pid, record.start_time);
+  const age = now - Date.parse(record.updated_at);
+  return Math.abs(age) < UNVERIFIED_RECORD_TTL_MS && isProcessAlive(record.pid);
 }
 
 /** Build a {@link Registry} over a store. */
 export function createRegistry(options: RegistryOptions): Registry {
   const { store } = options;
   const tracer = options.tracer ?? NULL_TRACER;
-  const isAlive = options.isAlive ?? defaultIsAlive;
+  const isAlive = options.isAlive ?? ((record: AgentRecord) => isRecordAlive(record));
 
   async function scan(): Promise<RegistryScan> {
     const { records, skipped } = await store.list();
@@ -56,7 +70,14 @@ export function createRegistry(options: RegistryOptions): Registry {
         live.push(record);
         continue;
       }
-      await store.remove(record.instance_id);
+      // Dead either way: a record that cannot be removed now (a read-only disk) is only not listed.
+      try {
+        await store.remove(record.instance_id);
+      } catch (error) {
+        if (!isOxtailError(error, "storage-failure")) throw error;
+        tracer.trace({ kind: "registry.prune-failed", instance_id: record.instance_id, error: error.detail });
+        continue;
+      }
       pruned += 1;
       tracer.trace({ kind: "registry.pruned", instance_id: record.instance_id, pid: record.pid });
     }

@@ -1,9 +1,6 @@
 import { OxtailError } from "../errors.js";
+import { hasUnsafeChars } from "../text/visible.js";
 import { MAX_PURPOSE_CHARS, type StateCard } from "./types.js";
-
-// C0 and C1 controls, DEL, and the bidi/line separators that can re-order or hide text.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Validate a state card purpose: trimmed, 1 to 200 characters, no control characters
@@ -14,7 +11,7 @@ export function createStateCard(purpose: unknown, now: Date = new Date()): State
   const trimmed = purpose.trim();
   if (trimmed === "")
     throw new OxtailError("invalid-state", "purpose is empty. Say in a few words what you are working on.");
-  if (CONTROL_RE.test(trimmed)) {
+  if (hasUnsafeChars(trimmed)) {
     throw new OxtailError(
       "invalid-state",
       "purpose contains control characters (newlines, escapes). Use one plain line.",

@@ -1,7 +1,7 @@
-import fs from "node:fs";
 import path from "node:path";
-import { OxtailError } from "../errors.js";
-import { ensurePrivateDir, readPrivateFile, storageFailure, writePrivateFileAtomic } from "../home/home.js";
+import { isOxtailError, OxtailError } from "../errors.js";
+import { ensurePrivatePath, listPrivateDir, verifyPrivatePath } from "../home/home.js";
+import { readPrivateFile, removePrivateFile, writePrivateFileAtomic } from "../home/private-file.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
 import { type AgentRecord, AgentRecordSchema, type RegistryStore, type SkippedEntry } from "./types.js";
 
@@ -9,17 +9,21 @@ const RECORD_NAME_RE = /^(\d+-[A-Za-z0-9]+)\.json$/;
 
 /** Options for {@link createFsRegistryStore}. */
 export interface FsRegistryStoreOptions {
-  /** The data directory (`OXTAIL_HOME`). */
+  /** The data directory (`OXTAIL_HOME`), already resolved ({@link resolveHome}). */
   home: string;
   tracer?: Tracer;
 }
 
 /**
  * Registry records as `<home>/sessions/<instance_id>.json`, each written atomically.
- * Symlinks, foreign-owned files and unparsable files are skipped and traced.
+ * Every directory level is checked on reads and writes: a `sessions/` that is a symlink or
+ * foreign-owned is refused with `unsafe-path` (traced `home.unsafe`) and nothing is read,
+ * written or pruned through it. Symlinks, FIFOs, sockets, foreign-owned, oversized and
+ * unparsable entries are skipped and traced, never opened blocking, followed or deleted.
  */
 export function createFsRegistryStore(options: FsRegistryStoreOptions): RegistryStore {
-  const dir = path.join(options.home, "sessions");
+  const { home } = options;
+  const dir = path.join(home, "sessions");
   const tracer = options.tracer ?? NULL_TRACER;
   const fileOf = (instanceId: string): string => {
     if (!/^\d+-[A-Za-z0-9]+$/.test(instanceId)) {
@@ -27,38 +31,45 @@ export function createFsRegistryStore(options: FsRegistryStoreOptions): Registry
     }
     return path.join(dir, `${instanceId}.json`);
   };
+  /** Run `use`, tracing an `unsafe-path` refusal before passing it on. */
+  const traced = <T>(use: () => T): T => {
+    try {
+      return use();
+    } catch (error) {
+      if (isOxtailError(error, "unsafe-path")) tracer.trace({ kind: "home.unsafe", ...error.data });
+      throw error;
+    }
+  };
 
   return {
     async put(record) {
       const parsed = AgentRecordSchema.parse(record);
-      ensurePrivateDir(options.home);
-      ensurePrivateDir(dir);
+      traced(() => ensurePrivatePath(home, dir));
       writePrivateFileAtomic(fileOf(parsed.instance_id), `${JSON.stringify(parsed, null, 2)}\n`);
     },
 
     async remove(instanceId) {
+      const file = fileOf(instanceId);
+      if (!traced(() => verifyPrivatePath(home, dir))) return;
       try {
-        fs.rmSync(fileOf(instanceId), { force: true });
+        removePrivateFile(file);
       } catch (error) {
-        throw storageFailure(fileOf(instanceId), error);
+        // Not a record of ours any more (a symlink, a FIFO…): left where it is.
+        if (!isOxtailError(error, "unsafe-path")) throw error;
+        tracer.trace({ kind: "home.unsafe", ...error.data });
       }
     },
 
     async list() {
-      let names: string[];
-      try {
-        names = fs.readdirSync(dir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return { records: [], skipped: [] };
-        throw storageFailure(dir, error);
-      }
+      const listing = traced(() => listPrivateDir(home, dir));
       const records: AgentRecord[] = [];
       const skipped: SkippedEntry[] = [];
       const skip = (name: string, reason: string): void => {
         skipped.push({ name, reason });
         tracer.trace({ kind: "registry.ignored", file: path.join(dir, name), reason });
       };
-      for (const name of names) {
+      for (const { name, reason } of listing.unsafe) skip(name, reason);
+      for (const name of listing.files) {
         const match = RECORD_NAME_RE.exec(name);
         if (!match) {
           if (!name.startsWith(".")) skip(name, "not a record file name");
@@ -68,7 +79,12 @@ export function createFsRegistryStore(options: FsRegistryStoreOptions): Registry
         try {
           text = readPrivateFile(path.join(dir, name));
         } catch (error) {
-          skip(name, (error as OxtailError).detail ?? String(error));
+          skip(
+            name,
+            isOxtailError(error)
+              ? ((error.data.reason as string | undefined) ?? error.detail)
+              : String(error),
+          );
           continue;
         }
         if (text === null) continue;

@@ -17,7 +17,7 @@ export type StateCard = z.infer<typeof StateCardSchema>;
 
 /** The agent client a server instance serves, as far as it is known. */
 export const ClientInfoSchema = z.object({
-  /** Adapter name (`claude`, `codex`, a third-party name), or null when not detected. */
+  /** Adapter name (a built-in's or a third-party one's), or null when not detected. */
   type: z.string().max(64).nullable(),
   /** The client's own name for itself (MCP clientInfo name). */
   name: z.string().max(200).nullable(),
@@ -25,6 +25,14 @@ export const ClientInfoSchema = z.object({
   session_id: z.string().refine(isSessionId, "not a session id").nullable(),
   transcript_path: z.string().max(4096).nullable(),
   cwd: z.string().max(4096).nullable(),
+  /**
+   * The client's own process, when detection found it (its pid and start time; records
+   * written before this field existed have neither). A wake types only into a pane whose
+   * process tree holds this process or the agent's oxtail server (the record's `pid`).
+   */
+  pid: z.number().int().positive().nullable().optional(),
+  /** Start time of `pid` (opaque, as the record's own `start_time`): a reused pid is no proof. */
+  start_time: z.string().max(64).nullable().optional(),
 });
 /** The agent client a server instance serves. */
 export type ClientInfo = z.infer<typeof ClientInfoSchema>;

@@ -14,9 +14,12 @@ export interface Tracer {
   trace(event: TraceEvent): void;
 }
 
+const APPEND_FLAGS =
+  fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NONBLOCK;
+
 /**
  * A tracer writing NDJSON to `file` (default `$MCP_TRACE_FILE`), or a silent one when
- * no file is set. Each record is one `appendFileSync` of one line, so records from
+ * no file is set. Each record is one append of one line, so records from
  * several processes never interleave inside a line.
  */
 export function createTracer(file: string | undefined = process.env.MCP_TRACE_FILE): Tracer {
@@ -26,7 +29,13 @@ export function createTracer(file: string | undefined = process.env.MCP_TRACE_FI
     trace(event) {
       try {
         const line = JSON.stringify({ ts: new Date().toISOString(), pid: process.pid, ...event });
-        fs.appendFileSync(file, `${line}\n`, { mode: 0o600 });
+        // O_NONBLOCK: a FIFO nobody reads fails to open (ENXIO) instead of blocking the process.
+        const fd = fs.openSync(file, APPEND_FLAGS, 0o600);
+        try {
+          fs.writeSync(fd, `${line}\n`);
+        } finally {
+          fs.closeSync(fd);
+        }
       } catch {
         // Tracing must never break the caller.
       }

@@ -82,7 +82,7 @@ export const TOOL_ARGS_MAX = 160;
 
 /**
  * Render a tool call's arguments as short `key=value …` text. Takes an object, or a JSON
- * string of one (as Codex writes them); anything else is shown as text.
+ * string of one (as some clients write them); anything else is shown as text.
  */
 export function summarizeArguments(input: unknown): string {
   let value: unknown = input;

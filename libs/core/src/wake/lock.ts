@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ensurePrivateDir } from "../home/home.js";
+import { ensurePrivatePath } from "../home/home.js";
 import { isProcessAlive, processStartTime } from "../process/liveness.js";
 import { exclusiveLockFile } from "./lockfile.js";
 
@@ -17,7 +17,8 @@ export const WAKE_LOCK_TTL_MS = 30_000;
  * One wake per peer at a time, across every oxtail process of the machine: an exclusive
  * lock file `<home>/wakes/<peer key>.lock`. Returns a release function, or null while
  * another live process holds a fresh lock. A lock whose holder died, or that is older
- * than {@link WAKE_LOCK_TTL_MS}, is taken over.
+ * than {@link WAKE_LOCK_TTL_MS}, is taken over, by exactly one contender. A `wakes/` folder or
+ * lock entry that is a symlink, FIFO or foreign-owned is refused with `unsafe-path`.
  */
 export function acquireWakeLock(
   home: string,
@@ -26,8 +27,7 @@ export function acquireWakeLock(
 ): (() => void) | null {
   if (!/^[A-Za-z0-9-]+$/.test(peerKey)) return null;
   const dir = path.join(home, "wakes");
-  ensurePrivateDir(home);
-  ensurePrivateDir(dir);
+  ensurePrivatePath(home, dir);
   const file = path.join(dir, `${peerKey}.lock`);
   const mine = JSON.stringify({ pid: process.pid, start_time: processStartTime(process.pid), at: now });
   return exclusiveLockFile(file, mine, (text) => {

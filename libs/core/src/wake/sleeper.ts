@@ -1,14 +1,17 @@
+import fs from "node:fs";
 import path from "node:path";
-import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from "../home/home.js";
+import { ensurePrivatePath, verifyPrivatePath } from "../home/home.js";
+import { readPrivateFile, writePrivateFileAtomic } from "../home/private-file.js";
 import { isSessionId } from "../ids.js";
-import { isProcessAlive, processStartTime } from "../process/liveness.js";
-import { exclusiveLockFile } from "./lockfile.js";
+import { isProcessAlive } from "../process/liveness.js";
 
-// A session's sleeper is a background hook process (Claude Code's `asyncRewake`) that waits on
-// the session's mailbox and, when mail arrives while the session is idle, exits 2 so that the
-// client itself starts a turn: a wake with no typing. Its state lives under
-// `<home>/sleepers/`: `<session>.json` while one waits (the lock), `<session>.woke.json` once
-// one has woken the session. The hook writes both; a server reads them to choose and check a wake.
+// A session's sleeper is a background process an adapter leaves for an idle session (a client's
+// background hook can be one): it waits for the session's mail and, when mail comes while the session
+// is idle, hands it over so that the client itself starts a turn — a wake with no typing. Its state
+// lives under `<home>/sleepers/` (docs/protocol.md): `<session>.json` names the sleeper waiting (it
+// writes it: the newest sleeper wins), `<session>.woke.json` records the last wake (the hook writes
+// it when it hands the mail over), and `<session>.bell` is a FIFO the sleeper reads: a sender rings it
+// after queueing a message, so the sleeper wakes at once instead of at its next look.
 
 /** The sleeper holding a session's lock. */
 export interface SleeperLock {
@@ -38,7 +41,12 @@ export interface SleeperState {
 function files(home: string, session: string) {
   const dir = path.join(home, "sleepers");
   const key = session.toLowerCase();
-  return { dir, lock: path.join(dir, `${key}.json`), woke: path.join(dir, `${key}.woke.json`) };
+  return {
+    dir,
+    lock: path.join(dir, `${key}.json`),
+    woke: path.join(dir, `${key}.woke.json`),
+    bell: path.join(dir, `${key}.bell`),
+  };
 }
 
 function parse<T>(text: string | null): T | null {
@@ -64,31 +72,6 @@ function readLock(file: string): SleeperLock | null {
   }
 }
 
-/**
- * Take the session's sleeper lock for this process. The newest sleeper wins: a live
- * holder is sent SIGTERM (it exits quietly), a dead or unreadable one is moved aside.
- * Returns a release function (which removes the lock only while this process holds it),
- * or null when the session id is not one or the lock cannot be taken.
- */
-export function claimSleeper(home: string, session: string, now: number = Date.now()): (() => void) | null {
-  if (!isSessionId(session)) return null;
-  const { dir, lock } = files(home, session);
-  ensurePrivateDir(home);
-  ensurePrivateDir(dir);
-  const mine = JSON.stringify({ pid: process.pid, start_time: processStartTime(process.pid), since: now });
-  return exclusiveLockFile(lock, mine, (text) => {
-    const held = parseLock(text);
-    if (held && held.pid !== process.pid && isProcessAlive(held.pid, held.start_time)) {
-      try {
-        process.kill(held.pid, "SIGTERM"); // it exits quietly
-      } catch {
-        // it just ended
-      }
-    }
-    return true; // the newest sleeper wins
-  });
-}
-
 /** Record that this process woke the session (just before it exits 2). */
 export function recordSleeperWake(
   home: string,
@@ -98,15 +81,20 @@ export function recordSleeperWake(
 ): void {
   if (!isSessionId(session)) return;
   const { dir, woke } = files(home, session);
-  ensurePrivateDir(home);
-  ensurePrivateDir(dir);
+  ensurePrivatePath(home, dir);
   writePrivateFileAtomic(woke, JSON.stringify({ pid: process.pid, at: now, messages: [...messages] }));
 }
 
 /** The session's sleeper: the live one waiting (a dead holder counts as none) and the last wake. */
 export function readSleeper(home: string, session: string): SleeperState {
-  if (!isSessionId(session)) return { waiting: null, lastWake: null };
-  const { lock, woke } = files(home, session);
+  const none = { waiting: null, lastWake: null };
+  if (!isSessionId(session)) return none;
+  const { dir, lock, woke } = files(home, session);
+  try {
+    if (!verifyPrivatePath(home, dir)) return none;
+  } catch {
+    return none; // a symlinked or foreign `sleepers/` says nothing
+  }
   const held = readLock(lock);
   let lastWake: SleeperWake | null = null;
   try {
@@ -116,4 +104,33 @@ export function readSleeper(home: string, session: string): SleeperState {
     // unreadable: no wake known
   }
   return { waiting: held && isProcessAlive(held.pid, held.start_time) ? held : null, lastWake };
+}
+
+/**
+ * Ring the session's bell, if a sleeper keeps one: a FIFO owned by this user, opened for writing
+ * without blocking (no reader: nothing happens). Never throws: a missing or unusable bell only
+ * means the sleeper notices the mail at its next look (within a second).
+ */
+export function ringSleeper(home: string, session: string): void {
+  if (!isSessionId(session)) return;
+  const { bell } = files(home, session);
+  let fd: number;
+  try {
+    fd = fs.openSync(bell, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  } catch {
+    return; // no bell, or no sleeper reading it (ENXIO)
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isFIFO() && untrustedOwner(stat) === null) fs.writeSync(fd, "\n");
+  } catch {
+    // a full pipe already holds a ring
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function untrustedOwner(stat: fs.Stats): string | null {
+  const uid = typeof process.getuid === "function" ? process.getuid() : null;
+  return uid !== null && stat.uid !== uid ? `owned by uid ${stat.uid}` : null;
 }
