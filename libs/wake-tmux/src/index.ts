@@ -5,7 +5,8 @@
 import tmuxWake from "./wake.js";
 
 export default tmuxWake;
-export { paneRunsAgent, processTree, resolveAgentPane } from "./panes.js";
+export type { AgentPane, AgentProcess } from "./panes.js";
+export { agentProcesses, paneRunsAgent, processTree, resolveAgentPane } from "./panes.js";
 export type { Tmux, TmuxExec, TmuxOptions, TmuxPane, TmuxSession, TmuxTarget } from "./tmux.js";
 export { createTmux } from "./tmux.js";
 export type { TmuxWakeOptions } from "./wake.js";

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { OxtailError } from "@oxtail/core";
 
 /** Runs `tmux` with arguments; injectable for tests. Resolves stdout. */
@@ -61,6 +61,9 @@ const NO_SERVER = /no server running|error connecting to|No such file or directo
 // set, as in a client's stripped environment: fields are joined by a printable marker instead.
 const FIELD = "|:oxtail:|";
 
+/** The most a tmux call may print, bytes; more is refused. */
+const MAX_OUTPUT_BYTES = 8 << 20;
+
 function defaultExec(target: TmuxTarget, timeoutMs: number, env: NodeJS.ProcessEnv): TmuxExec {
   const prefix = target.socketPath
     ? ["-S", target.socketPath]
@@ -69,24 +72,55 @@ function defaultExec(target: TmuxTarget, timeoutMs: number, env: NodeJS.ProcessE
       : [];
   return (args) =>
     new Promise((resolve, reject) => {
-      execFile(
-        "tmux",
-        [...prefix, ...args],
-        { timeout: timeoutMs, env, maxBuffer: 8 << 20 },
-        (error, stdout, stderr) => {
-          if (!error) return resolve(stdout);
-          if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-            return reject(
-              new OxtailError("tmux-unavailable", "tmux is not installed or not on PATH.", {
-                origin: "wake-tmux",
-                cause: error,
-              }),
-            );
-          }
+      const child = spawn("tmux", [...prefix, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      const out: Buffer[] = [];
+      let bytes = 0;
+      let stderr = "";
+      let settled = false;
+      const settle = (done: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        done();
+      };
+      // The deadline is kept whatever tmux does: SIGKILL (a SIGTERM can be ignored), and no wait for
+      // the pipes to close (a child of it may hold them open).
+      const giveUp = (why: string) => {
+        child.kill("SIGKILL");
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(() => reject(new Error(why)));
+      };
+      const timer = setTimeout(
+        () => giveUp(`tmux ${args[0]} did not answer within ${timeoutMs} ms`),
+        timeoutMs,
+      );
+      child.stdout.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > MAX_OUTPUT_BYTES) giveUp(`tmux ${args[0]} printed more than ${MAX_OUTPUT_BYTES} bytes`);
+        else out.push(chunk);
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        if (stderr.length < 64 * 1024) stderr += chunk;
+      });
+      child.on("error", (error: NodeJS.ErrnoException) =>
+        settle(() =>
           reject(
-            Object.assign(new Error(String(stderr || error.message).trim()), { stderr: String(stderr) }),
-          );
-        },
+            error.code === "ENOENT"
+              ? new OxtailError("tmux-unavailable", "tmux is not installed or not on PATH.", {
+                  origin: "wake-tmux",
+                  cause: error,
+                })
+              : error,
+          ),
+        ),
+      );
+      child.on("close", (code, signal) =>
+        settle(() => {
+          if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
+          const why = stderr.trim() || `tmux ${args[0]} exited with ${code ?? signal}`;
+          reject(Object.assign(new Error(why), { stderr }));
+        }),
       );
     });
 }

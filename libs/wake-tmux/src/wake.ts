@@ -1,4 +1,11 @@
-import { defineWakeStrategy, WAKE_LINE, type WakeOutcome, type WakeTarget } from "@oxtail/core";
+import {
+  defineWakeStrategy,
+  WAKE_LINE,
+  type WakeOutcome,
+  type WakeOutcomeKind,
+  type WakeReadiness,
+  type WakeTarget,
+} from "@oxtail/core";
 import { resolveAgentPane } from "./panes.js";
 import { createTmux, type Tmux, type TmuxTarget } from "./tmux.js";
 
@@ -17,72 +24,78 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Wakes an idle agent by typing into its tmux pane: a bracketed paste of {@link WAKE_TEXT},
- * then Enter as a separate tmux call (the recipe that submitted every time in Claude Code
- * and Codex; ../shared/realclients/README.md §4). It never types into a busy agent, nor
- * into a pane whose processes are not the agent's (a stale pane id is re-resolved).
+ * then Enter as a separate tmux call (the recipe that submitted every time in the clients
+ * measured; ../shared/realclients/README.md §4). It never types into a busy agent, nor into
+ * a pane whose process tree does not hold the agent's own oxtail server or recorded client
+ * (checked by pid and start time; a process name is no proof): then the outcome is
+ * `pane-unverified` and nothing is typed. A stale pane id is re-resolved to the pane that
+ * holds the agent's processes now.
  */
 const tmuxWake = defineWakeStrategy<TmuxWakeOptions>((options) => {
   const tmuxFor = options?.tmuxFor ?? ((target: TmuxTarget) => createTmux(target));
   const enterDelay = options?.enterDelayMs ?? 100;
   const tmuxOf = (target: WakeTarget) => tmuxFor({ socketPath: target.agent.tmux?.socket ?? null });
+
+  /** Busy first (typing into a turn corrupts it), then the pane that provably runs the agent. */
+  async function check(target: WakeTarget): Promise<WakeReadiness & { pane: string | null }> {
+    const live =
+      target.adapter?.capabilities.liveness && target.adapter.liveness
+        ? await target.adapter.liveness(target.agent).catch(() => null)
+        : null;
+    if (live?.state === "busy")
+      return { ready: false, outcome: "skipped", pane: null, reason: `the peer is busy (${live.reason})` };
+    const found = await resolveAgentPane(tmuxOf(target), target.agent);
+    if (!found.pane)
+      return {
+        ready: false,
+        outcome: found.unverified ? "pane-unverified" : "skipped",
+        pane: null,
+        reason: found.reason,
+      };
+    return {
+      ready: true,
+      pane: found.pane,
+      reason: `${found.reason}; the peer is ${live?.state ?? "not known to be busy"}`,
+    };
+  }
+
   return {
     name: "tmux",
     capabilities: { verify: false },
     requirements: { binaries: ["tmux"] },
     async readiness(target) {
-      const { pane, reason } = await resolveAgentPane(tmuxOf(target), target.agent);
-      if (!pane) return { ready: false, reason };
-      const live =
-        target.adapter?.capabilities.liveness && target.adapter.liveness
-          ? await target.adapter.liveness(target.agent)
-          : null;
-      if (live?.state === "busy") return { ready: false, reason: `the peer is busy (${live.reason})` };
-      return { ready: true, reason: `${reason}; the peer is ${live?.state ?? "not known to be busy"}` };
+      const { pane: _pane, ...readiness } = await check(target);
+      return readiness;
     },
-    async wake(target): Promise<WakeOutcome> {
-      const readiness = await this.readiness(target);
-      if (!readiness.ready) {
-        return {
-          attempted: false,
-          strategy: "tmux",
-          outcome: "skipped",
-          verifiedAfterMs: null,
-          reason: readiness.reason,
-        };
-      }
+    async wake(target, wakeOptions): Promise<WakeOutcome> {
+      const result = (outcome: WakeOutcomeKind, attempted: boolean, reason: string): WakeOutcome => ({
+        attempted,
+        strategy: "tmux",
+        outcome,
+        verifiedAfterMs: null,
+        reason,
+      });
+      const checked = await check(target);
+      if (!checked.ready || !checked.pane) return result(checked.outcome ?? "skipped", false, checked.reason);
+      // Started typing is finished (paste, then Enter); not started after the caller's deadline.
+      if (wakeOptions?.signal?.aborted) return result("skipped", false, "the deadline came before typing");
+      const pane = checked.pane;
       const tmux = tmuxOf(target);
-      const { pane } = await resolveAgentPane(tmux, target.agent);
-      if (!pane)
-        return {
-          attempted: false,
-          strategy: "tmux",
-          outcome: "skipped",
-          verifiedAfterMs: null,
-          reason: readiness.reason,
-        };
+      const retry = wakeOptions?.attempt === "retry";
       try {
         // A retry: the line is already in the composer. A non-character key ends a paste burst
-        // (Codex), then Enter submits; no second paste.
-        const retry = Boolean(target.options.retry);
+        // (a client that takes fast keys as a paste), then Enter submits; no second paste.
         if (retry) await tmux.sendKeys(pane, ["Right"]);
         else await tmux.paste(pane, WAKE_TEXT);
         await sleep(enterDelay);
         await tmux.sendKeys(pane, ["Enter"]);
-        return {
-          attempted: true,
-          strategy: "tmux",
-          outcome: "unverified",
-          verifiedAfterMs: null,
-          reason: retry ? `pressed Right, Enter again in ${pane}` : `typed the wake line into ${pane}`,
-        };
+        return result(
+          "unverified",
+          true,
+          retry ? `pressed Right, Enter again in ${pane}` : `typed the wake line into ${pane}`,
+        );
       } catch (error) {
-        return {
-          attempted: true,
-          strategy: "tmux",
-          outcome: "failed",
-          verifiedAfterMs: null,
-          reason: (error as Error).message,
-        };
+        return result("failed", true, (error as Error).message);
       }
     },
   };

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AgentRecord } from "@oxtail/core";
-import { tmuxSocketFromEnv as socketFromTmuxEnv } from "@oxtail/core";
+import { processStartTime, tmuxSocketFromEnv as socketFromTmuxEnv } from "@oxtail/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTmux } from "../src/tmux.ts";
 import tmuxWake, { WAKE_TEXT } from "../src/wake.ts";
@@ -64,6 +64,9 @@ describe("tmux access", () => {
     const { socket, pane, dir } = privateServer();
     const tmux = createTmux({ socketPath: socket, env: { PATH: process.env.PATH } });
     expect(await tmux.listSessions()).toEqual([{ name: "work", attached: false, windows: 1 }]);
+    // A pane just created may not have entered its folder yet (tmux reads the process's cwd).
+    for (let i = 0; i < 100 && (await tmux.listPanes())[0]?.cwd !== fs.realpathSync(dir); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await tmux.listPanes()).toEqual([
       {
         session: "work",
@@ -122,11 +125,12 @@ describe("tmux access", () => {
 });
 
 describe("tmux wake", () => {
-  const agent = (socket: string, pane: string | null, pid = 1): AgentRecord => ({
+  // The pane's own shell stands in for the peer's oxtail server (checked by pid and start time).
+  const agent = (socket: string, pane: string | null, pid = process.pid): AgentRecord => ({
     schema: 1,
     instance_id: "1-1",
     pid,
-    start_time: null,
+    start_time: processStartTime(pid),
     started_at: "",
     updated_at: "",
     oxtail_version: "t",
@@ -151,15 +155,16 @@ describe("tmux wake", () => {
 
   it("never types into a pane that does not run the peer", async () => {
     const { socket, pane, typed } = privateServer();
+    // The peer is this test process: alive, but in no pane.
     const outcome = await tmuxWake().wake({
-      agent: agent(socket, pane, 999_999),
+      agent: agent(socket, pane),
       adapter: null,
       options: {},
     });
     expect(outcome).toMatchObject({
       attempted: false,
-      outcome: "skipped",
-      reason: `pane ${pane} does not run the peer: not typing into it`,
+      outcome: "pane-unverified",
+      reason: `pane ${pane} is not the peer's; no tmux pane holds the peer's own processes (oxtail server pid ${process.pid}): not typing into any pane`,
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(fs.existsSync(typed)).toBe(false);
@@ -185,11 +190,10 @@ describe("tmux wake", () => {
 
   it("on a retry presses Right, Enter and types no second wake line", async () => {
     const { socket, pane, typed, panePid } = privateServer();
-    const outcome = await tmuxWake().wake({
-      agent: agent(socket, pane, panePid),
-      adapter: null,
-      options: { retry: true },
-    });
+    const outcome = await tmuxWake().wake(
+      { agent: agent(socket, pane, panePid), adapter: null, options: {} },
+      { attempt: "retry" },
+    );
     expect(outcome).toMatchObject({
       attempted: true,
       outcome: "unverified",
@@ -201,13 +205,29 @@ describe("tmux wake", () => {
     expect(line.split("\n")).toHaveLength(2); // one submitted line
   });
 
-  it("skips a peer with no pane, or whose pane is gone, and says why", async () => {
+  it("types nowhere for a peer with no pane, or whose pane is gone, and says why", async () => {
     const { socket } = privateServer();
     expect(await tmuxWake().wake({ agent: agent(socket, null), adapter: null, options: {} })).toMatchObject({
       attempted: false,
-      outcome: "skipped",
+      outcome: "pane-unverified",
+      reason: expect.stringMatching(/^the peer has no known tmux pane; /),
     });
     const gone = await tmuxWake().readiness({ agent: agent(socket, "%77"), adapter: null, options: {} });
-    expect(gone).toEqual({ ready: false, reason: "pane %77 is gone" });
+    expect(gone).toEqual({
+      ready: false,
+      outcome: "pane-unverified",
+      reason: `pane %77 is gone; no tmux pane holds the peer's own processes (oxtail server pid ${process.pid}): not typing into any pane`,
+    });
+  });
+
+  it("says tmux cannot be asked when it is missing (not that the pane is gone)", async () => {
+    const missing = tmuxWake({ tmuxFor: () => createTmux({ env: { PATH: "/nonexistent" } }) });
+    expect(
+      await missing.readiness({ agent: agent("/nonexistent", "%1"), adapter: null, options: {} }),
+    ).toMatchObject({
+      ready: false,
+      outcome: "skipped",
+      reason: expect.stringContaining("tmux cannot be asked"),
+    });
   });
 });
