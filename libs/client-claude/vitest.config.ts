@@ -1,4 +1,7 @@
 import { defineProject, mergeConfig } from "vitest/config";
 import { baseTestConfig } from "../../vitest.config.base.ts";
 
-export default mergeConfig(baseTestConfig, defineProject({ test: { name: "@oxtail/client-claude" } }));
+export default mergeConfig(
+  baseTestConfig,
+  defineProject({ test: { name: "@oxtail/client-claude", globalSetup: ["test/global-setup.ts"] } }),
+);

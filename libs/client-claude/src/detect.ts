@@ -18,6 +18,9 @@ import {
 import { findTranscriptIn, projectKey } from "./paths.js";
 import { paneFromTmuxField, readSessionFile } from "./sessions.js";
 
+/** The fields of a detected session that hold text (the client's pid is a number). */
+type TextField = Exclude<keyof DetectedSession, "clientPid">;
+
 /** The MCP `initialize` clientInfo name Claude Code sends. */
 export const CLAUDE_CLIENT_INFO_NAME = "claude-code";
 
@@ -36,7 +39,7 @@ export function isClaudeProcess(p: ProcessInfo): boolean {
 export async function detectClaude(context: DetectionContext, dir: string): Promise<DetectionReport> {
   const strategies: StrategyVerdict[] = [];
   const session: DetectedSession = {};
-  const take = (key: keyof DetectedSession, value: string | null | undefined): void => {
+  const take = (key: TextField, value: string | null | undefined): void => {
     if (value && !session[key]) session[key] = value;
   };
 
@@ -68,6 +71,9 @@ export async function detectClaude(context: DetectionContext, dir: string): Prom
   const ancestors = processAncestry(context.pid);
   const claude = ancestors.find(isClaudeProcess);
   if (claude) {
+    // The client's own process: a wake types only into the pane whose processes include it (or us).
+    session.clientPid = claude.pid;
+    take("clientStartTime", claude.startTime);
     const file = readSessionFile(dir, claude.pid);
     const parentEnv = processEnvironment(claude.pid);
     const open = openFiles(claude.pid).find(

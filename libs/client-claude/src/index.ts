@@ -1,10 +1,12 @@
 /**
  * @oxtail/client-claude — the Claude Code adapter: detection, transcript tail reader,
- * busy/idle, and wake profile. Default export: the adapter factory.
+ * busy/idle, wake profile, and onboarding (setup, uninstall, doctor). Default export: the adapter factory.
  */
-import { defineClientAdapter, resolveHome } from "@oxtail/core";
+import { defineClientAdapter, lazyOnboarding, resolveHome } from "@oxtail/core";
 import { detectClaude } from "./detect.js";
+import { claudeHooks } from "./hooks.js";
 import { claudeLiveness } from "./liveness.js";
+import { CLAUDE_ONBOARDING_OPTIONS, claudeConfigured } from "./onboarding-options.js";
 import { claudeDir, findTranscriptIn } from "./paths.js";
 import { readClaudeTranscript } from "./transcript.js";
 import { claudeRewakeWake } from "./wake-rewake.js";
@@ -18,7 +20,7 @@ export interface ClaudeAdapterOptions {
 }
 
 /** The adapter's name (`client.type` in the registry). */
-export const ADAPTER_NAME = "claude";
+const ADAPTER_NAME = "claude";
 
 const claudeAdapter = defineClientAdapter<ClaudeAdapterOptions>((options) => {
   const dir = (env: Readonly<Record<string, string | undefined>> = process.env) =>
@@ -26,30 +28,33 @@ const claudeAdapter = defineClientAdapter<ClaudeAdapterOptions>((options) => {
   return {
     name: ADAPTER_NAME,
     displayName: "Claude Code",
-    capabilities: { transcript: true, liveness: true, hooks: true },
+    sessionIdHint: "the value of $CLAUDE_CODE_SESSION_ID (run: echo $CLAUDE_CODE_SESSION_ID)",
+    capabilities: { transcript: true, liveness: true, hooks: true, onboarding: true, wake: true },
     requirements: {
       binaries: ["claude"],
       env: ["CLAUDE_CODE_SESSION_ID", "CLAUDE_CONFIG_DIR", "TMUX", "TMUX_PANE"],
       clientVersions: ">=2.1.0",
+      // The releases the real-client suite runs (tools/agents): the pinned one, then the newest.
+      testedVersions: ["2.1.197", "2.1.332"],
     },
     detect: (context) => detectClaude(context, dir(context.env)),
     findTranscript: async (sessionId, hint) => findTranscriptIn(dir(), sessionId, hint.cwd),
     readTranscript: readClaudeTranscript,
     liveness: (agent) => claudeLiveness(dir(), agent),
+    hooks: claudeHooks,
     // First the asyncRewake sleeper (no typing), then typing into the pane.
     wakeProfile: {
       ladder: [{ strategy: "claude-rewake" }, { strategy: "tmux", options: { recipe: "paste-enter" } }],
     },
     wakeStrategies: [claudeRewakeWake({ oxtailHome: () => options?.oxtailHome ?? resolveHome(process.env) })],
+    // The MCP entry, hooks, sleeper and /oxtail-join that `oxtail setup` writes; doctor's checks.
+    // Its code (and @oxtail/onboarding) loads only when setup, uninstall or doctor use it.
+    onboarding: lazyOnboarding(
+      CLAUDE_ONBOARDING_OPTIONS,
+      () => import("./onboarding.js").then((m) => m.claudeOnboarding(options?.claudeDir)),
+      claudeConfigured(options?.claudeDir),
+    ),
   };
 });
 
 export default claudeAdapter;
-export { CLAUDE_CLIENT_INFO_NAME, detectClaude, isClaudeProcess } from "./detect.js";
-export { claudeLiveness } from "./liveness.js";
-export { claudeDir, findTranscriptIn, projectKey } from "./paths.js";
-export type { ClaudeSessionFile } from "./sessions.js";
-export { findSessionFile, paneFromTmuxField, readSessionFile } from "./sessions.js";
-export { readClaudeTranscript } from "./transcript.js";
-export type { RewakeOptions } from "./wake-rewake.js";
-export { claudeRewakeWake, RECENT_REWAKE_MS } from "./wake-rewake.js";

@@ -1,5 +1,11 @@
 import fs from "node:fs";
-import { type AgentRecord, type Liveness, parseJsonLine, readLinesBackward } from "@oxtail/core";
+import {
+  type AgentRecord,
+  isProcessAlive,
+  type Liveness,
+  parseJsonLine,
+  readLinesBackward,
+} from "@oxtail/core";
 import { findSessionFile } from "./sessions.js";
 
 /**
@@ -11,7 +17,7 @@ import { findSessionFile } from "./sessions.js";
 export async function claudeLiveness(dir: string, agent: AgentRecord): Promise<Liveness> {
   const sessionId = agent.client.session_id;
   const file = sessionId ? findSessionFile(dir, sessionId) : null;
-  if (file?.status && isAlive(file.pid)) {
+  if (file?.status && isProcessAlive(file.pid)) {
     return {
       state: file.status,
       lastActivity: file.updatedAt,
@@ -40,13 +46,4 @@ export async function claudeLiveness(dir: string, agent: AgentRecord): Promise<L
       return { state: "busy", lastActivity: at, reason: "a prompt or tool result awaits an answer" };
   }
   return { state: "unknown", lastActivity: null, reason: "no turn found at the transcript's end" };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

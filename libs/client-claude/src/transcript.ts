@@ -67,8 +67,9 @@ export async function readClaudeTranscript(
 
   const flush = (): void => {
     if (!group) return;
+    // Whitespace-only text blocks (seen between tool calls) are not text.
     const text = group.blocks
-      .filter((b) => b.type === "text" && typeof b.text === "string")
+      .filter((b) => b.type === "text" && typeof b.text === "string" && b.text.trim() !== "")
       .map((b) => b.text)
       .join("\n");
     const toolCalls: ToolCallSummary[] = group.blocks

@@ -50,7 +50,7 @@ export const claudeRewakeWake = defineWakeStrategy<RewakeOptions>((options) => {
         reason: `oxtail's asyncRewake sleeper (pid ${sleeper.waiting.pid}) waits on the session's mailbox`,
       };
     },
-    async wake(target): Promise<WakeOutcome> {
+    async wake(target, wakeOptions): Promise<WakeOutcome> {
       const skipped = (reason: string): WakeOutcome => ({
         attempted: false,
         strategy: NAME,
@@ -58,8 +58,11 @@ export const claudeRewakeWake = defineWakeStrategy<RewakeOptions>((options) => {
         verifiedAfterMs: null,
         reason,
       });
-      if (target.options.retry)
+      if (wakeOptions?.attempt === "retry")
         return skipped("the sleeper is not retried: it fires once when the mail arrives");
+      const late = wakeOptions?.deadline !== undefined && wakeOptions.deadline <= Date.now();
+      if (late || wakeOptions?.signal?.aborted)
+        return skipped("the deadline came before the sleeper was checked");
       const readiness = await this.readiness(target);
       if (!readiness.ready) return skipped(readiness.reason);
       return {

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { summarizeArguments as summarizeArgs } from "@oxtail/core";
 import { describe, expect, it } from "vitest";
@@ -146,5 +147,43 @@ describe("Claude transcript reader, on a public sample (Claude Code 2.0.46, side
       ["assistant", "Excellent research! The sub-assistant has identifi...", false],
     ]);
     expect(tail.turns[1]?.toolCalls.map((c) => [c.name, c.result])).toEqual([["Grep", null]]);
+  });
+});
+
+describe("Claude transcript reader: whitespace-only text blocks", () => {
+  it("are not text: a message of a blank block and a tool call is a call turn with empty text", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-claude-ws-"));
+    try {
+      const file = path.join(dir, "t.jsonl");
+      const assistant = (id: string, uuid: string, content: unknown[]) =>
+        JSON.stringify({
+          type: "assistant",
+          uuid,
+          timestamp: "2026-11-01T10:00:01.000Z",
+          message: { id, role: "assistant", content },
+        });
+      fs.writeFileSync(
+        file,
+        [
+          JSON.stringify({
+            type: "user",
+            uuid: "u1",
+            timestamp: "2026-11-01T10:00:00.000Z",
+            message: { role: "user", content: "go" },
+          }),
+          assistant("m1", "a1", [{ type: "text", text: "\n\n" }]),
+          assistant("m1", "a2", [{ type: "tool_use", id: "t1", name: "Bash", input: { command: "ls" } }]),
+          assistant("m2", "a3", [{ type: "text", text: "  " }]),
+          "",
+        ].join("\n"),
+      );
+      const tail = await readClaudeTranscript(file, { limit: 10 });
+      expect(tail.turns.map((t) => [t.role, t.text, t.toolCalls.length])).toEqual([
+        ["user", "go", 0],
+        ["assistant", "", 1],
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,9 @@ import {
 } from "@oxtail/core";
 import { allDayFolders, findRollout, listRollouts, threadIdOfRollout, uuidV7Time } from "./paths.js";
 
+/** The fields of a detected session that hold text (the client's pid is a number). */
+type TextField = Exclude<keyof DetectedSession, "clientPid">;
+
 /** The MCP `initialize` clientInfo name Codex sends. */
 export const CODEX_CLIENT_INFO_NAME = "codex-mcp-client";
 
@@ -66,7 +69,7 @@ export const THREAD_TIME_MARGIN_MS = 2_000;
 export async function detectCodex(context: DetectionContext, home: string): Promise<DetectionReport> {
   const strategies: StrategyVerdict[] = [];
   const session: DetectedSession = {};
-  const take = (key: keyof DetectedSession, value: string | null | undefined): void => {
+  const take = (key: TextField, value: string | null | undefined): void => {
     if (value && !session[key]) session[key] = value;
   };
 
@@ -109,6 +112,9 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
   });
 
   if (tui) {
+    // The client's own process: a wake types only into the pane whose processes include it (or us).
+    session.clientPid = tui.pid;
+    take("clientStartTime", tui.startTime);
     const tuiEnv = processEnvironment(tui.pid);
     const rollout = openFiles(tui.pid).find((f) => threadIdOfRollout(f) !== null) ?? null;
     take("tmuxPane", tuiEnv?.TMUX_PANE ?? null);
@@ -193,6 +199,13 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
     const paneEnv = tuis.length === 1 && tuis[0] ? processEnvironment(tuis[0]) : null;
     take("tmuxPane", paneEnv?.TMUX_PANE ?? null);
     take("tmuxSocket", tmuxSocketFromEnv(paneEnv?.TMUX));
+    // Under the shared daemon this server is not in the TUI's pane: the TUI is the process a
+    // pane must hold before a wake types into it.
+    const tuiInfo = tuis.length === 1 && tuis[0] ? processInfo(tuis[0]) : null;
+    if (tuiInfo && !session.clientPid) {
+      session.clientPid = tuiInfo.pid;
+      take("clientStartTime", tuiInfo.startTime);
+    }
     strategies.push({
       strategy: "tui-by-thread-time",
       found: Boolean(paneEnv?.TMUX_PANE),

@@ -1,11 +1,14 @@
 /**
  * @oxtail/client-codex — the Codex CLI adapter: detection (daemon and `--no-daemon`),
- * rollout tail reader, busy/idle from task events, and wake profile. Default export:
+ * rollout tail reader, busy/idle from task events, wake profile, and onboarding (setup,
+ * uninstall, doctor). Default export:
  * the adapter factory.
  */
-import { defineClientAdapter } from "@oxtail/core";
+import { defineClientAdapter, lazyOnboarding } from "@oxtail/core";
 import { detectCodex } from "./detect.js";
+import { codexHooks } from "./hooks.js";
 import { codexLiveness } from "./liveness.js";
+import { codexConfigured } from "./onboarding-light.js";
 import { codexHome, findRollout, threadIdFromMeta } from "./paths.js";
 import { readCodexRollout } from "./transcript.js";
 import { codexAppServerWake } from "./wake-appserver.js";
@@ -17,7 +20,7 @@ export interface CodexAdapterOptions {
 }
 
 /** The adapter's name (`client.type` in the registry). */
-export const ADAPTER_NAME = "codex";
+const ADAPTER_NAME = "codex";
 
 const codexAdapter = defineClientAdapter<CodexAdapterOptions>((options) => {
   const home = (env: Readonly<Record<string, string | undefined>> = process.env) =>
@@ -25,16 +28,20 @@ const codexAdapter = defineClientAdapter<CodexAdapterOptions>((options) => {
   return {
     name: ADAPTER_NAME,
     displayName: "Codex CLI",
-    capabilities: { transcript: true, liveness: true, hooks: true },
+    sessionIdHint: "your thread id ($CODEX_THREAD_ID where Codex sets it; it names your rollout file)",
+    capabilities: { transcript: true, liveness: true, hooks: true, onboarding: true, wake: true },
     requirements: {
       binaries: ["codex"],
       env: ["CODEX_HOME", "TMUX", "TMUX_PANE"],
       clientVersions: ">=0.169.0",
+      // The releases the real-client suite runs (tools/agents): the pinned one, then the newest.
+      testedVersions: ["0.169.0", "0.171.0"],
     },
     detect: (context) => detectCodex(context, home(context.env)),
     findTranscript: async (sessionId) => findRollout(home(), sessionId),
     readTranscript: readCodexRollout,
     liveness: codexLiveness,
+    hooks: codexHooks,
     identityFromRequestMeta: (meta) => {
       const threadId = threadIdFromMeta(meta);
       if (!threadId) return null;
@@ -45,19 +52,14 @@ const codexAdapter = defineClientAdapter<CodexAdapterOptions>((options) => {
       ladder: [{ strategy: "codex-app-server" }, { strategy: "tmux", options: { recipe: "paste-enter" } }],
     },
     wakeStrategies: [codexAppServerWake({ codexHome: () => home() })],
+    // The config.toml block, hooks and oxtail-join skill that `oxtail setup` writes; doctor's checks.
+    // Its code (and @oxtail/onboarding) loads only when setup, uninstall or doctor use it.
+    onboarding: lazyOnboarding(
+      undefined,
+      () => import("./onboarding.js").then((m) => m.codexOnboarding(options?.codexHome)),
+      codexConfigured(options?.codexHome),
+    ),
   };
 });
 
 export default codexAdapter;
-export {
-  CODEX_CLIENT_INFO_NAME,
-  codexRole,
-  detectCodex,
-  rolloutCwd,
-  THREAD_TIME_WINDOW_MS,
-} from "./detect.js";
-export { codexLiveness } from "./liveness.js";
-export { codexHome, findRollout, threadIdFromMeta, threadIdOfRollout, uuidV7Time } from "./paths.js";
-export { readCodexRollout } from "./transcript.js";
-export type { AppServerWakeOptions } from "./wake-appserver.js";
-export { codexAppServerWake, controlSocket } from "./wake-appserver.js";

@@ -102,7 +102,10 @@ export async function readCodexRollout(
       case "message": {
         if (payload.role === "assistant") {
           const text = partsText(payload.content, "output_text");
-          if (group && group.text !== null) flush();
+          // Read backwards, a group is closed by the message that ends it. Calls gathered with no
+          // message yet came after this one (the rollout ends, or the turn was aborted, right after
+          // them): they are a turn of their own, not this message's.
+          if (group) flush();
           if (!group) group = { text: null, timestamp, calls: [] };
           group.text = text;
           group.timestamp = timestamp;

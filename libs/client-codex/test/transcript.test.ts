@@ -1,6 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { summarizeArguments } from "@oxtail/core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { readCodexRollout } from "../src/transcript.ts";
 import { FIXTURES, recordedRollout } from "./fixtures.ts";
 
@@ -107,5 +109,59 @@ describe("Codex rollout reader, on a public sample (Codex 0.77)", () => {
       },
     ]);
     expect(tail.totalTurns).toBe(1);
+  });
+});
+
+describe("Codex rollout reader: a tool call after the last assistant message", () => {
+  const line = (ts: string, payload: Record<string, unknown>) =>
+    JSON.stringify({ timestamp: ts, type: "response_item", payload });
+  const rollout = (lines: string[]) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-codex-tail-"));
+    made.push(dir);
+    const file = path.join(dir, "rollout.jsonl");
+    fs.writeFileSync(file, `${lines.join("\n")}\n`);
+    return file;
+  };
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const prompt = line("2026-11-01T10:00:00.000Z", {
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text: "Do it." }],
+  });
+  const answer = line("2026-11-01T10:00:01.000Z", {
+    type: "message",
+    role: "assistant",
+    content: [{ type: "output_text", text: "Working on it." }],
+  });
+  const call = line("2026-11-01T10:00:02.000Z", {
+    type: "function_call",
+    name: "exec_command",
+    arguments: '{"cmd":"ls"}',
+    call_id: "c1",
+  });
+
+  it("is its own turn, with its own time, when the rollout ends right after it", async () => {
+    const tail = await readCodexRollout(rollout([prompt, answer, call]), { limit: 10 });
+    expect(tail.turns.map((t) => [t.role, t.text, t.timestamp, t.toolCalls.length])).toEqual([
+      ["user", "Do it.", "2026-11-01T10:00:00.000Z", 0],
+      ["assistant", "Working on it.", "2026-11-01T10:00:01.000Z", 0],
+      ["assistant", "", "2026-11-01T10:00:02.000Z", 1],
+    ]);
+  });
+
+  it("is its own turn when the turn is aborted right after it", async () => {
+    const aborted = JSON.stringify({
+      timestamp: "2026-11-01T10:00:03.000Z",
+      type: "event_msg",
+      payload: { type: "turn_aborted", reason: "interrupted" },
+    });
+    const tail = await readCodexRollout(rollout([prompt, answer, call, aborted]), { limit: 2 });
+    expect(tail.turns.map((t) => [t.text, t.toolCalls.map((c) => c.name)])).toEqual([
+      ["Working on it.", []],
+      ["", ["exec_command"]],
+    ]);
   });
 });
