@@ -1,7 +1,4 @@
 import { defineProject, mergeConfig } from "vitest/config";
 import { baseTestConfig } from "../../vitest.config.base.ts";
 
-export default mergeConfig(
-  baseTestConfig,
-  defineProject({ test: { name: "@oxtail/hook", globalSetup: ["test/global-setup.ts"] } }),
-);
+export default mergeConfig(baseTestConfig, defineProject({ test: { name: "@oxtail/hook" } }));

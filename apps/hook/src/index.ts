@@ -1,8 +1,13 @@
-/** @oxtail/hook — the client hook program (bin/oxtail-hook). Exposed for tests and the CLI. */
+/** @oxtail/hook — the hook program coding clients run (bin/oxtail-hook), for oxtail's CLI and tests. */
+import path from "node:path";
 
-export type { HookEvent, HookInput, HookOutput } from "./handle.js";
-export { formatMail, HOOK_EVENTS, handleHook, MAX_CONTEXT_CHARS, takeMail } from "./handle.js";
-export type { SleeperWakeMail, SleepOutcome } from "./sleeper.js";
-export { SLEEPER_LIFETIME_MS, sleepUntilMail, takeMailForWake } from "./sleeper.js";
+export type { HookInput, HookResult } from "./handle.js";
+export { handleHook } from "./handle.js";
+
 /** The hook binary's name. */
 export const HOOK_NAME = "oxtail-hook";
+
+/** The absolute path of the hook program (`bin/oxtail-hook` of this package), as client configs name it. */
+export function hookProgram(): string {
+  return path.resolve(import.meta.dirname, "..", "bin", HOOK_NAME);
+}

@@ -1,19 +1,49 @@
-// The Node part of oxtail-hook: `main.mjs <client> <event>`, stdin = the client's hook JSON.
-// Started by bin/oxtail-hook only when mail waits or identity is to be recorded. On any internal
-// error it prints nothing and exits 0 (traced when MCP_TRACE_FILE is set): never break the client.
-import os from "node:os";
+// The Node part of oxtail-hook: `main.mjs <adapter> <event> [<mode>]`, stdin = the client's hook JSON
+// (all of it: the shell front either leaves stdin unread or passes on what it read, then the rest).
+// It loads the adapter named on the command line and does what that adapter declares for the event.
+// On any internal error it prints nothing and exits 0 (traced when MCP_TRACE_FILE is set): a hook
+// never breaks its client. Mail is acknowledged only once the answer carrying it was written; on a
+// failed write, an error or a termination signal it goes back (a SIGKILL leaves a claim that the
+// next reader recovers).
 import path from "node:path";
-import { createTracer, resolveHome } from "@oxtail/core";
-import { handleHook, takeMail } from "./handle.js";
-import { takeMailForWake } from "./sleeper.js";
+import { type HookMode, resolveHome } from "@oxtail/core";
+import { builtinAdapters, configuredAdapters, createTracer, loadAdapterNamed } from "@oxtail/core/runtime";
+import { handleHook } from "./handle.js";
 
 const tracer = createTracer(process.env.MCP_TRACE_FILE);
-const [client = "claude", event = ""] = process.argv.slice(2);
+const [adapterName = "", event = "", modeArg] = process.argv.slice(2);
+const MODES: readonly string[] = ["deliver", "record", "wake"];
+const mode = MODES.includes(modeArg ?? "") ? (modeArg as HookMode) : undefined;
+
+/** What to do with held mail if this process is told to stop before it settled it. */
+let onTerminate: (() => Promise<void>) | null = null;
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    const settle = onTerminate;
+    onTerminate = null;
+    // release() renames synchronously before its promise settles, so exiting right after is safe.
+    void settle?.();
+    process.exit(0);
+  });
+}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Write `text` to `stream`; resolves true once it was handed to the OS, false if that failed. */
+function writeFully(stream: NodeJS.WriteStream, text: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    // A closed pipe reports EPIPE as an 'error' event too; without a listener it would crash.
+    stream.on("error", () => resolve(false));
+    try {
+      stream.write(text, (error) => resolve(!error));
+    } catch {
+      resolve(false);
+    }
+  });
 }
 
 try {
@@ -24,48 +54,37 @@ try {
     if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
       payload = parsed as Record<string, unknown>;
   } catch {
-    // not JSON: nothing to act on
+    // not JSON: the adapter may still find the session in the environment
   }
-  if (event === "Sleep") {
-    // The asyncRewake sleeper (Claude Code runs it in the background): when mail arrives while
-    // the session is idle, print the mail on stderr and exit 2, which makes Claude Code start a turn.
-    const home = resolveHome(process.env);
-    const { outcome, mail } = await takeMailForWake(
-      {
-        sessionId: payload.session_id ?? process.env.CLAUDE_CODE_SESSION_ID,
-        home,
-        claudeDir: process.env.CLAUDE_CONFIG_DIR ?? path.join(os.homedir(), ".claude"),
-        tracer,
-      },
-      (session) => takeMail({ home, tracer }, session),
-    );
-    tracer.trace({ kind: "hook.sleeper", outcome });
-    if (mail) {
-      await new Promise<void>((resolve, reject) =>
-        process.stderr.write(`${mail.text}\n`, (error) => (error ? reject(error) : resolve())),
-      );
-      await mail.delivered();
-      process.exit(2);
+  const home = resolveHome(process.env);
+  const packageDir = path.resolve(import.meta.dirname, "..");
+  const { names } = configuredAdapters(home, process.env, builtinAdapters(packageDir));
+  const adapter = await loadAdapterNamed(adapterName, names, [process.cwd(), packageDir]);
+  if (!adapter) {
+    tracer.trace({ kind: "hook.no-adapter", adapter: adapterName, event });
+  } else {
+    const result = await handleHook({ adapter, event, mode, payload, env: process.env, home, tracer });
+    const { stdout, stderr, exitCode } = result.answer;
+    if (stdout === undefined && stderr === undefined) {
+      process.exit(0);
     }
-    process.exit(0);
-  }
-  const result = await handleHook({
-    client,
-    event,
-    payload,
-    env: process.env,
-    home: resolveHome(process.env),
-    tracer,
-  });
-  if (result.output) {
-    const ok = process.stdout.write(`${JSON.stringify(result.output)}\n`);
-    if (ok) await result.delivered();
-    else
-      await new Promise<void>((resolve) =>
-        process.stdout.once("drain", () => void result.delivered().then(resolve)),
-      );
+    onTerminate = result.undelivered;
+    const written =
+      (stdout === undefined ||
+        (await writeFully(process.stdout, stdout.endsWith("\n") ? stdout : `${stdout}\n`))) &&
+      (stderr === undefined ||
+        (await writeFully(process.stderr, stderr.endsWith("\n") ? stderr : `${stderr}\n`)));
+    onTerminate = null;
+    await (written ? result.delivered() : result.undelivered());
+    if (!written) tracer.trace({ kind: "hook.undelivered", adapter: adapterName, event });
+    process.exit(written ? exitCode : 0);
   }
 } catch (error) {
-  tracer.trace({ kind: "hook.failed", client, event, error: String((error as Error)?.stack ?? error) });
+  tracer.trace({
+    kind: "hook.failed",
+    adapter: adapterName,
+    event,
+    error: String((error as Error)?.stack ?? error),
+  });
 }
 process.exit(0);

@@ -1,20 +1,20 @@
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  createFsMailboxStore,
-  createMailbox,
-  type MailboxKey,
-  readIdentityDrops,
-  readSleeper,
-  sessionMailboxKey,
-} from "@oxtail/core";
+import { readIdentityDrops, readSleeper } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-
-const HOOK = path.resolve(import.meta.dirname, "..", "bin", "oxtail-hook");
-const ME = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
-const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+import {
+  HOOK,
+  hookArgs,
+  ME,
+  mail as mailIn,
+  nodeWrapper,
+  PEER,
+  pending as pendingIn,
+  processesUsingHome,
+  until,
+} from "./helpers.ts";
 
 let home: string;
 let marker: string;
@@ -22,16 +22,17 @@ beforeEach(() => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-hook-home-"));
   marker = path.join(home, "node-started");
 });
-afterEach(() => {
+afterEach(async () => {
+  // Nothing a test started may outlive it.
+  expect(await until(() => processesUsingHome(home).length === 0, 10_000)).toBe(true);
   fs.rmSync(home, { recursive: true, force: true });
 });
 
 /** Run the real hook program: the shell front, and Node only when it decides to. */
 function runHook(client: string, event: string, payload: unknown, env: Record<string, string> = {}) {
   // OXTAIL_NODE is a wrapper that records that Node was started, then runs the real node.
-  const wrapper = path.join(home, "node-wrapper.sh");
-  fs.writeFileSync(wrapper, `#!/bin/sh\ntouch ${marker}\nexec ${process.execPath} "$@"\n`, { mode: 0o700 });
-  const result = spawnSync(HOOK, [client, event], {
+  const wrapper = nodeWrapper(home, marker);
+  const result = spawnSync(HOOK, hookArgs(client, event), {
     input: typeof payload === "string" ? payload : `${JSON.stringify(payload)}\n`,
     env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home, OXTAIL_NODE: wrapper, ...env },
     encoding: "utf8",
@@ -46,22 +47,8 @@ function runHook(client: string, event: string, payload: unknown, env: Record<st
   };
 }
 
-async function mail(to: string, body: string, replyTo: string | null = null) {
-  const mailbox = createMailbox({ store: createFsMailboxStore({ home }) });
-  const from = { session_id: PEER, instance_id: "1-1", client_type: "codex", display_name: "codex (beta)" };
-  const m = await mailbox.send({
-    from,
-    fromMailbox: sessionMailboxKey(PEER),
-    to: sessionMailboxKey(to),
-    toSessionId: to,
-    body,
-    replyTo,
-  });
-  await new Promise((r) => setTimeout(r, 3)); // let the clock pass the message's millisecond
-  return m;
-}
-const pending = (session: string) =>
-  createMailbox({ store: createFsMailboxStore({ home }) }).peek(sessionMailboxKey(session) as MailboxKey);
+const mail = (to: string, body: string, replyTo: string | null = null) => mailIn(home, to, body, replyTo);
+const pending = (session: string) => pendingIn(home, session);
 
 const base = { session_id: ME, transcript_path: "/t/x.jsonl", cwd: "/proj" };
 
@@ -174,7 +161,7 @@ describe("bad input never breaks the client", () => {
       const r = runHook("claude", event, payload);
       expect(r, event).toMatchObject({ code: 0, stdout: "" });
     }
-    expect(fs.readdirSync(home).filter((n) => n !== "node-wrapper.sh")).toEqual([]);
+    expect(fs.readdirSync(home).filter((n) => !n.startsWith("node-wrapper"))).toEqual([]);
   });
 
   it("a corrupt or missing OXTAIL_HOME: exit 0, no output", async () => {
@@ -190,7 +177,7 @@ describe("bad input never breaks the client", () => {
 
   it("a broken Node install: exit 0, no output", async () => {
     await mail(ME, "x");
-    const r = spawnSync(HOOK, ["claude", "PreToolUse"], {
+    const r = spawnSync(HOOK, hookArgs("claude", "PreToolUse"), {
       input: `${JSON.stringify(base)}\n`,
       env: {
         PATH: process.env.PATH ?? "",
@@ -205,71 +192,44 @@ describe("bad input never breaks the client", () => {
   });
 });
 
-describe("Sleep (Claude Code's asyncRewake sleeper), through the hook program", () => {
-  function sleep(env: Record<string, string> = {}) {
-    const child = spawn(HOOK, ["claude", "Sleep"], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home, ...env },
-    });
-    let stderr = "";
-    let stdout = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stdin.end(`${JSON.stringify({ ...base, hook_event_name: "Stop" })}\n`);
-    const exited = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
-      child.on("close", (code) => resolve({ code, stderr, stdout })),
-    );
-    return { child, exited };
-  }
-
-  it("exits 2 with the mail on stderr when it arrives (how Claude Code wakes the idle session), and records the wake", async () => {
-    const { exited } = sleep();
-    const lock = path.join(home, "sleepers", `${ME}.json`);
-    for (let i = 0; i < 100 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.existsSync(lock)).toBe(true);
-    const m = await mail(ME, "wake up");
-    const r = await exited;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("[oxtail] A message from peer agents working in this project arrived for you");
-    expect(r.stderr).toContain(`--- message ${m.id} from codex (beta) (session ${PEER})`);
-    expect(r.stderr).toContain("wake up");
-    expect(r.stdout).toBe("");
-    expect(await pending(ME)).toEqual([]);
-    expect(readSleeper(home, ME)).toMatchObject({ waiting: null, lastWake: { messages: [m.id] } });
-  });
-
-  it("ends, waking nothing, when its Claude Code process is gone", async () => {
-    // A stand-in for Claude Code: a shell named `claude` that runs the sleeper as its child.
-    const claude = path.join(home, "claude");
-    fs.symlinkSync("/bin/sh", claude);
-    const payload = path.join(home, "payload.json");
-    fs.writeFileSync(payload, `${JSON.stringify({ ...base, hook_event_name: "Stop" })}\n`);
-    const parent = spawn(claude, ["-c", `"${HOOK}" claude Sleep < "${payload}"; exit 0`], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home },
-      stdio: "ignore",
-      detached: true,
-    });
-    const lock = path.join(home, "sleepers", `${ME}.json`);
-    for (let i = 0; i < 100 && !readSleeper(home, ME).waiting; i++)
-      await new Promise((r) => setTimeout(r, 50));
-    const sleeperPid = readSleeper(home, ME).waiting?.pid as number;
-    expect(sleeperPid).toBeGreaterThan(0);
-    process.kill(parent.pid as number, "SIGKILL"); // Claude Code is gone; its sleeper is orphaned
-    for (let i = 0; i < 100 && fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.existsSync(lock)).toBe(false);
-    await mail(ME, "after the client died");
-    await new Promise((r) => setTimeout(r, 300));
-    expect(() => process.kill(sleeperPid, 0)).toThrow(); // it exited
-    expect((await pending(ME)).map((m) => m.body)).toEqual(["after the client died"]); // nothing taken
-  });
-
-  it("exits 0, never 2, when it cannot run or has nothing to wait for (no re-wake loop)", async () => {
-    expect((await sleep({ OXTAIL_NODE: "/nonexistent/node" }).exited).code).toBe(0);
-    const invalid = spawnSync(HOOK, ["claude", "Sleep"], {
-      input: `${JSON.stringify({ ...base, session_id: "../../etc" })}\n`,
+describe("wake mode (a sleeper hands the mail over)", () => {
+  it("prints the mail on stderr and exits 2, records the wake, and takes the mail; with none, exit 0", async () => {
+    const empty = spawnSync(HOOK, hookArgs("claude", "Sleep"), {
+      input: `${JSON.stringify({ session_id: ME, hook_event_name: "Sleep" })}\n`,
       env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home },
       encoding: "utf8",
     });
-    expect(invalid.status).toBe(0);
+    expect(empty).toMatchObject({ status: 0, stdout: "", stderr: "" });
+    const m = await mail(ME, "wake up \u001b]0;title\u0007 now");
+    const r = spawnSync(HOOK, hookArgs("claude", "Sleep"), {
+      input: `${JSON.stringify({ session_id: ME, hook_event_name: "Sleep" })}\n`,
+      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`--- message ${m.id} from codex (beta) (session ${PEER})`);
+    // The body reaches the client's stderr inert: no raw escape or bell character.
+    expect(r.stderr).toContain("wake up \\u{001b}]0;title\\u{0007} now");
+    expect(r.stderr.includes("\u001b") || r.stderr.includes("\u0007")).toBe(false);
+    expect(await pending(ME)).toEqual([]);
+    expect(readSleeper(home, ME).lastWake?.messages).toEqual([m.id]);
+  });
+});
+
+describe("started through a symlink (npm's .bin link)", () => {
+  it("finds its Node part and delivers", async () => {
+    const bin = path.join(home, "node_modules", ".bin");
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(HOOK, path.join(bin, "oxtail-hook"));
+    await mail(ME, "through the link");
+    const r = spawnSync(path.join(bin, "oxtail-hook"), hookArgs("claude", "PreToolUse"), {
+      input: `${JSON.stringify(base)}\n`,
+      env: { PATH: process.env.PATH ?? "", HOME: home, OXTAIL_HOME: home, CLAUDE_CODE_SESSION_ID: ME },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).hookSpecificOutput.additionalContext).toContain("through the link");
   });
 });
 
