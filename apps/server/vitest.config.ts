@@ -1,7 +1,10 @@
-import { defineProject, mergeConfig } from "vitest/config";
+import { configDefaults, defineProject, mergeConfig } from "vitest/config";
 import { baseTestConfig } from "../../vitest.config.base.ts";
+
+/** The adversarial suite runs in the slow project (vitest.slow.config.ts), which CI runs too. */
+export const SLOW_TESTS = ["test/adversarial/**"];
 
 export default mergeConfig(
   baseTestConfig,
-  defineProject({ test: { name: "oxtail", globalSetup: ["test/global-setup.ts"], fileParallelism: false } }),
+  defineProject({ test: { name: "oxtail", exclude: [...configDefaults.exclude, ...SLOW_TESTS] } }),
 );

@@ -1,35 +1,36 @@
-import fs from "node:fs";
-import path from "node:path";
 import {
   type AgentRecord,
   type ClientAdapter,
+  OxtailError,
+  type StrategyVerdict,
+  safeLabel,
+  tmuxSocketFromEnv,
+  type WakeStrategy,
+} from "@oxtail/core";
+import {
+  createFsIdempotencyStore,
   createFsMailboxStore,
   createFsRegistryStore,
   createMailbox,
   createRegistry,
+  createWaker,
   instanceMailboxKey,
+  type LoadedAdapter,
   type Mailbox,
   type MailboxKey,
   mailboxKeyOf,
   type Registry,
   type Sender,
-  type StrategyVerdict,
   selfProcess,
   type Tracer,
-  tmuxSocketFromEnv,
-  type WakeStrategy,
-} from "@oxtail/core";
+  type WakeReport,
+  type Waker,
+} from "@oxtail/core/runtime";
 import { createTmux, type Tmux } from "@oxtail/wake-tmux";
-import type { LoadedAdapter } from "./adapters.js";
+import type { DeliveryLedger } from "./delivery.js";
 
-/** A wake as reported by ask_peer and wake_status. */
-export interface WakeReport {
-  attempted: boolean;
-  strategy: string | null;
-  outcome: string;
-  verified_after_ms: number | null;
-  reason: string;
-}
+/** A wake as reported by ask_peer and wake_status (core's contract). */
+export type { WakeReport };
 
 /** One adapter's detection verdicts, as get_my_session shows them. */
 export interface DetectionEntry extends StrategyVerdict {
@@ -44,8 +45,13 @@ export interface ServerContext {
   readonly tracer: Tracer;
   readonly registry: Registry;
   readonly mailbox: Mailbox;
+  /** The adapters tried so far (loaded after the MCP handshake; see {@link ServerContext.ready}). */
   readonly adapters: LoadedAdapter[];
   readonly wakeStrategies: Map<string, WakeStrategy>;
+  /** Settles once adapters are loaded and this instance is detected and registered. */
+  ready: Promise<void>;
+  /** Take loaded adapters in, with the wake strategies they bring. */
+  addAdapters(loaded: readonly LoadedAdapter[]): void;
   /** This instance's registry record (kept current by {@link ServerContext.updateSelf}). */
   self: AgentRecord;
   /** The latest detection verdicts. */
@@ -54,19 +60,30 @@ export interface ServerContext {
   clientInfo: { name: string; version?: string } | null;
   /** True once claim_session / register_my_session pinned the identity (detection no longer changes it). */
   pinned: boolean;
-  /** Last wake per peer session id. */
-  readonly lastWakes: Map<string, WakeReport>;
-  /** Wakes in flight per peer session id (one at a time). */
-  readonly wakesInFlight: Map<string, Promise<WakeReport>>;
+  /** Wakes peers through their adapters' ladders (one at a time per peer; remembers the last wake). */
+  readonly waker: Waker;
+  /** Holds the messages each answer hands out until the answer reached the client (SPEC §9). */
+  readonly delivery: DeliveryLedger;
   /**
-   * Ids of requests the client cancelled (notifications/cancelled), newest last: read after a
-   * call has answered, when a cancel crossed the answer (see ask_peer's held replies).
+   * Session ids this server's own detection found (environment, ancestry, hook drops, request
+   * `_meta`), with how: the evidence that lets it claim a session id a live peer holds.
    */
-  readonly cancelledRequests: Set<string | number>;
-  /** Replies ask_peer returned and holds for a moment before acknowledging them; flushed at shutdown. */
-  readonly heldReplies: Set<() => Promise<void>>;
-  /** Rewrite this instance's record; merges its instance mailbox into the session mailbox on a claim. */
+  readonly sessionEvidence: Map<string, string>;
+  /**
+   * Rewrite this instance's record (only when something changed), then adopt it: a failed write
+   * changes nothing. On a new session id, mail sent to the instance mailbox moves over.
+   */
   updateSelf(patch: (record: AgentRecord) => AgentRecord): Promise<void>;
+  /** Move mail that peers sent to this instance's mailbox before it knew its session id. */
+  collectStrayMail(): Promise<void>;
+  /** Refuse (`session-id-in-use`) a session id that a live peer holds, unless detection found it here too. */
+  assertMayClaim(sessionId: string): Promise<void>;
+  /** Run a sending action at most once per idempotency key (none given: always run). */
+  once<T extends Record<string, unknown>>(
+    key: string | undefined,
+    scope: string,
+    action: () => Promise<T>,
+  ): Promise<T & { replayed?: true }>;
   /** The adapter of a client type, if loaded. */
   adapterFor(type: string | null): ClientAdapter | null;
   /** tmux of a socket (or this server's own). */
@@ -83,22 +100,11 @@ export interface ContextOptions {
   version: string;
   cwd: string;
   tracer: Tracer;
-  adapters: LoadedAdapter[];
+  /** Wake strategies that do not come with an adapter (tmux). */
   wakeStrategies: WakeStrategy[];
   env: NodeJS.ProcessEnv;
-}
-
-/** The package version of the server (from its package.json). */
-export function readVersion(): string {
-  for (const candidate of ["../package.json", "../../package.json"]) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, candidate), "utf8"));
-      if (pkg.name === "oxtail" && typeof pkg.version === "string") return pkg.version;
-    } catch {
-      // try the next
-    }
-  }
-  return "0.0.0";
+  /** The ledger the transport settles answers with. */
+  delivery: DeliveryLedger;
 }
 
 /** Build the context of one server instance (its record is not registered yet). */
@@ -106,6 +112,7 @@ export function createContext(options: ContextOptions): ServerContext {
   const { home, tracer } = options;
   const registry = createRegistry({ store: createFsRegistryStore({ home, tracer }), tracer });
   const mailbox = createMailbox({ store: createFsMailboxStore({ home, tracer }), tracer });
+  const idempotency = createFsIdempotencyStore({ home });
   const me = selfProcess();
   const now = new Date().toISOString();
   const ownSocket = tmuxSocketFromEnv(options.env.TMUX);
@@ -118,8 +125,16 @@ export function createContext(options: ContextOptions): ServerContext {
     tracer,
     registry,
     mailbox,
-    adapters: options.adapters,
+    adapters: [],
     wakeStrategies: new Map(options.wakeStrategies.map((s) => [s.name, s])),
+    ready: Promise.resolve(),
+    addAdapters(loaded) {
+      for (const entry of loaded) {
+        context.adapters.push(entry);
+        for (const strategy of entry.adapter?.wakeStrategies ?? [])
+          context.wakeStrategies.set(strategy.name, strategy);
+      }
+    },
     self: {
       schema: 1,
       instance_id: me.token,
@@ -138,28 +153,55 @@ export function createContext(options: ContextOptions): ServerContext {
     detection: [],
     clientInfo: null,
     pinned: false,
-    lastWakes: new Map(),
-    wakesInFlight: new Map(),
-    cancelledRequests: new Set(),
-    heldReplies: new Set(),
+    waker: createWaker({
+      home,
+      strategies: { [Symbol.iterator]: () => context.wakeStrategies.values() },
+      tracer,
+      adapterFor: (type) => context.adapterFor(type),
+    }),
+    delivery: options.delivery,
+    sessionEvidence: new Map(),
     async updateSelf(patch) {
       const before = context.self;
       const next = patch(structuredClone(before));
+      if (JSON.stringify({ ...next, updated_at: "" }) === JSON.stringify({ ...before, updated_at: "" }))
+        return;
       next.updated_at = new Date().toISOString();
-      context.self = next;
       await registry.update(next);
-      const newSession = next.client.session_id && next.client.session_id !== before.client.session_id;
-      if (newSession) {
-        const moved = await mailbox.merge(instanceMailboxKey(next.instance_id), mailboxKeyOf(next));
-        tracer.trace({
-          kind: "identity.claimed",
-          session_id: next.client.session_id,
-          merged_messages: moved,
-        });
+      context.self = next;
+      if (next.client.session_id && next.client.session_id !== before.client.session_id) {
+        tracer.trace({ kind: "identity.claimed", session_id: next.client.session_id });
+        await context.collectStrayMail();
       }
     },
+    async collectStrayMail() {
+      if (!context.self.client.session_id) return;
+      const moved = await mailbox.merge(
+        instanceMailboxKey(context.self.instance_id),
+        mailboxKeyOf(context.self),
+      );
+      if (moved > 0) tracer.trace({ kind: "mailbox.merged", into: context.self.client.session_id, moved });
+    },
+    async assertMayClaim(sessionId) {
+      const id = sessionId.toLowerCase();
+      if (context.sessionEvidence.has(id)) return;
+      const holder = (await registry.list()).find(
+        (a) => a.client.session_id === id && a.instance_id !== context.self.instance_id,
+      );
+      if (!holder) return;
+      throw new OxtailError(
+        "session-id-in-use",
+        `Session ${id} belongs to a live ${holder.client.type ?? "agent"} (oxtail pid ${holder.pid}), and nothing this server detected says it is yours. Claim your own session id (get_my_session shows what detection found, and where your client keeps its id).`,
+        { data: { session_id: id, holder_pid: holder.pid } },
+      );
+    },
+    async once(key, scope, action) {
+      if (key === undefined) return action();
+      const { value, replayed } = await idempotency.once(context.myMailbox(), scope, key, action);
+      return replayed ? { ...value, replayed: true as const } : value;
+    },
     adapterFor(type) {
-      return options.adapters.find((a) => a.adapter?.name === type)?.adapter ?? null;
+      return context.adapters.find((a) => a.adapter?.name === type)?.adapter ?? null;
     },
     tmuxFor(socket) {
       const key = socket ?? ownSocket ?? "";
@@ -181,9 +223,9 @@ export function createContext(options: ContextOptions): ServerContext {
   return context;
 }
 
-/** How an agent is named to peers: `<client> (<tmux session>)`. */
+/** How an agent is named to peers: `<client> (<tmux session>)`, as a safe one-line label. */
 export function displayName(record: AgentRecord): string {
   const client = record.client.type ?? "agent";
   const where = record.tmux?.session ?? record.tmux?.pane ?? `pid ${record.pid}`;
-  return `${client} (${where})`;
+  return safeLabel(`${client} (${where})`);
 }

@@ -1,15 +1,44 @@
 import { type DetectionContext, type DetectionReport, processStartedAt } from "@oxtail/core";
 import type { ServerContext } from "./context.js";
 
-/** Re-detect every this many ms while the session id is unknown (Codex: until its first prompt). */
+/** Re-detect every this many ms while the session id is unknown (some clients make it at the first prompt). */
 export const REDETECT_MS = 2000;
 /** Give up re-detecting after this long. */
 export const REDETECT_FOR_MS = 30 * 60 * 1000;
 
+/** One loaded adapter's detection report. */
+export interface AdapterDetection {
+  name: string;
+  report: DetectionReport;
+}
+
 /**
- * Run every adapter's detection ladder and apply the best verdict to this instance's
- * record: the matched adapter that found a session id, else the one with the most
- * strategies that found something. Identity pinned by claim_session is kept.
+ * The adapter a server takes its identity from when several match (docs/adapters.md, "When two
+ * adapters match"): among those that matched, the one that found a session id; then the one with
+ * the most strategies that found something; then the first in load order (the built-ins in the order
+ * oxtail's package.json lists them, then `$OXTAIL_HOME/config.json`'s adapters, then
+ * `OXTAIL_ADAPTERS`). Null when none matched. `reports` are in load order.
+ */
+export function chooseDetection(reports: readonly AdapterDetection[]): AdapterDetection | null {
+  const found = (r: DetectionReport) => r.strategies.filter((s) => s.found).length;
+  let best: AdapterDetection | null = null;
+  for (const candidate of reports) {
+    if (!candidate.report.matched) continue;
+    if (!best) {
+      best = candidate;
+      continue;
+    }
+    const hasId = Boolean(candidate.report.session?.sessionId);
+    const bestHasId = Boolean(best.report.session?.sessionId);
+    // Strictly better only: on a tie the adapter loaded first keeps it.
+    if (hasId !== bestHasId ? hasId : found(candidate.report) > found(best.report)) best = candidate;
+  }
+  return best;
+}
+
+/**
+ * Run every adapter's detection ladder and apply the chosen verdict ({@link chooseDetection}) to this
+ * instance's record. Identity pinned by claim_session is kept.
  */
 export async function detectIdentity(context: ServerContext, env: NodeJS.ProcessEnv): Promise<void> {
   const detection: DetectionContext = {
@@ -20,7 +49,7 @@ export async function detectIdentity(context: ServerContext, env: NodeJS.Process
     startedAt: processStartedAt(process.pid) ?? Date.parse(context.self.started_at),
     oxtailHome: context.home,
   };
-  const reports: { name: string; report: DetectionReport }[] = [];
+  const reports: AdapterDetection[] = [];
   for (const { adapter } of context.adapters) {
     if (!adapter) continue;
     try {
@@ -42,9 +71,14 @@ export async function detectIdentity(context: ServerContext, env: NodeJS.Process
   );
   context.tracer.trace({ kind: "identity.detected", reports });
 
-  const score = (r: DetectionReport) =>
-    (r.session?.sessionId ? 100 : 0) + r.strategies.filter((s) => s.found).length;
-  const best = reports.filter((r) => r.report.matched).sort((a, b) => score(b.report) - score(a.report))[0];
+  for (const { name, report } of reports) {
+    const id = report.matched ? report.session?.sessionId : null;
+    if (id) {
+      const how = report.strategies.filter((s) => s.found).map((s) => s.strategy);
+      context.sessionEvidence.set(id.toLowerCase(), `${name} detection (${how.join(", ")})`);
+    }
+  }
+  const best = chooseDetection(reports);
   if (!best) return;
   const session = best.report.session ?? {};
   const pane = session.tmuxPane ?? context.self.tmux?.pane ?? null;
@@ -59,6 +93,10 @@ export async function detectIdentity(context: ServerContext, env: NodeJS.Process
       record.client.transcript_path = session.transcriptPath ?? record.client.transcript_path;
     }
     record.client.cwd = session.cwd ?? record.client.cwd ?? context.cwd;
+    if (session.clientPid) {
+      record.client.pid = session.clientPid;
+      record.client.start_time = session.clientStartTime ?? null;
+    }
     if (pane)
       record.tmux = {
         socket: where?.socket ?? socket,
@@ -79,7 +117,7 @@ async function locatePane(context: ServerContext, socket: string | null, pane: s
   }
 }
 
-/** Keep re-detecting while no session id is known (a Codex thread appears at its first prompt). */
+/** Keep re-detecting while no session id is known (some clients make their session at the first prompt). */
 export function scheduleRedetection(context: ServerContext, env: NodeJS.ProcessEnv): () => void {
   const until = Date.now() + REDETECT_FOR_MS;
   let running = false;
@@ -101,8 +139,8 @@ export function scheduleRedetection(context: ServerContext, env: NodeJS.ProcessE
 }
 
 /**
- * Learn identity from a tool call's `_meta`, when the client's adapter reads it (Codex
- * sends its thread id there on every call). Authoritative, so it wins over detection;
+ * Learn identity from a tool call's `_meta`, when the client's adapter reads it (some clients
+ * send their session id there on every call). Authoritative, so it wins over detection;
  * identity pinned by claim_session is kept.
  */
 export async function identityFromMeta(
@@ -115,6 +153,7 @@ export async function identityFromMeta(
     if (!adapter || !found?.sessionId) continue;
     if (found.sessionId === context.self.client.session_id && context.self.client.type === adapter.name)
       return;
+    context.sessionEvidence.set(found.sessionId.toLowerCase(), `${adapter.name} request _meta`);
     context.detection = [
       ...context.detection.filter((d) => d.strategy !== "request-meta"),
       {

@@ -1,14 +1,9 @@
 /**
- * oxtail — the MCP server. The `oxtail` binary serves MCP over stdio; this entry exposes
- * the pieces for embedding and tests.
+ * oxtail — the MCP server. The `oxtail` binary serves MCP over stdio (`npx -y oxtail`); this entry
+ * lets a program start the same server in its own process.
  */
 
-export type { LoadedAdapter } from "./adapters.js";
-export { BUILTIN_ADAPTERS, configuredAdapters, loadAdapters } from "./adapters.js";
-export type { ContextOptions, DetectionEntry, ServerContext, WakeReport } from "./context.js";
-export { createContext, displayName, readVersion } from "./context.js";
-export { detectIdentity } from "./identity.js";
 export { serve } from "./serve.js";
-export { createMcpServer } from "./server.js";
+export { readVersion } from "./version.js";
 /** The server's package name. */
 export const SERVER_NAME = "oxtail";

@@ -1,13 +1,18 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createTracer, ensurePrivateDir, resolveHome } from "@oxtail/core";
-import tmuxWake from "@oxtail/wake-tmux";
-import { configuredAdapters, loadAdapters } from "./adapters.js";
-import { createContext, readVersion } from "./context.js";
-import { detectIdentity, identityFromMeta, scheduleRedetection } from "./identity.js";
-import { createMcpServer } from "./server.js";
+// The `oxtail` MCP server's start-up. It answers the handshake (`initialize`, `tools/list`) with as
+// little loaded as possible — the SDK's Server, the line transport and the tool list the build wrote —
+// and loads everything else (core, adapters, detection, registration) right after: start-up time is a
+// service level (SPEC §8, `npm run bench -- startup`).
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  CallToolRequestSchema,
+  type JSONRPCMessage,
+  ListToolsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { DeliveryLedger } from "./delivery.js";
+import type { Runtime } from "./runtime.js";
+import { INSTRUCTIONS, loadToolList } from "./tool-list.js";
+import { LineTransport, MAX_REQUEST_BYTES, type OversizedRequest } from "./transport.js";
+import { readVersion } from "./version.js";
 
 /** Serve MCP over stdio until the client goes away. Registers this instance and unregisters at exit. */
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -16,67 +21,33 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   console.info = console.error;
   console.warn = console.error;
 
-  const home = resolveHome(env);
-  ensurePrivateDir(home);
-  const tracer = createTracer(env.MCP_TRACE_FILE);
-  const version = readVersion();
-  const cwd = process.cwd();
-  const { names, problems } = configuredAdapters(home, env);
-  const adapters = await loadAdapters(names, [cwd, path.dirname(new URL(import.meta.url).pathname)]);
-  for (const problem of problems) process.stderr.write(`[oxtail] config: ${problem}\n`);
-  for (const failed of adapters.filter((a) => !a.adapter))
-    process.stderr.write(`[oxtail] adapter ${failed.specifier} skipped: ${failed.error}\n`);
-
-  const context = createContext({
-    home,
-    version,
-    cwd,
-    tracer,
-    adapters,
-    wakeStrategies: [tmuxWake(), ...adapters.flatMap((a) => a.adapter?.wakeStrategies ?? [])],
-    env,
-  });
-  await detectIdentity(context, env).catch((error) =>
-    tracer.trace({ kind: "identity.failed", error: String(error) }),
+  const delivery = new DeliveryLedger();
+  const server = new Server(
+    { name: "oxtail", version: readVersion() },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
   );
-  await context.registry.register(context.self);
-  warnIfHookMissing(context.self.client.type, env);
-  tracer.trace({
-    kind: "server.started",
-    instance_id: context.self.instance_id,
-    version,
-    adapters: adapters.map((a) => a.specifier),
-  });
-
-  let detectedAfterInit = false;
-  const beforeCall = async (meta: Record<string, unknown> | undefined) => {
-    if (meta) await identityFromMeta(context, meta);
-    if (!context.self.client.session_id || !detectedAfterInit) {
-      detectedAfterInit = true;
-      await detectIdentity(context, env).catch(() => {});
-    }
+  const tools = loadToolList();
+  let runtime: Promise<Runtime> | null = null;
+  const started = () => {
+    runtime ??= import("./runtime.js").then((m) => m.startRuntime(env, delivery));
+    return runtime;
   };
-  const server = createMcpServer(context, env, beforeCall);
-  server.server.oninitialized = () => {
-    const info = server.server.getClientVersion();
-    context.clientInfo = info ? { name: info.name, version: info.version } : null;
-    void detectIdentity(context, env)
-      .then(() => {
-        detectedAfterInit = true;
-      })
-      .catch(() => {});
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await tools }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
+    (await started()).call(request, extra),
+  );
+  server.oninitialized = () => {
+    const info = server.getClientVersion();
+    void started().then((r) => r.initialized(info ? { name: info.name, version: info.version } : null));
   };
-  const stopRedetect = scheduleRedetection(context, env);
 
   let closing = false;
   const shutdown = async (reason: string) => {
     if (closing) return;
     closing = true;
-    stopRedetect();
-    tracer.trace({ kind: "server.stopping", reason });
-    // Replies ask_peer returned and still holds: no cancel came for them, so they are delivered.
-    await Promise.all([...context.heldReplies].map((settle) => settle().catch(() => {})));
-    await context.registry.unregister(context.self.instance_id).catch(() => {});
+    // Messages in answers not yet written, or written but not yet acknowledged, go back (at least once).
+    await delivery.shutdown().catch(() => {});
+    if (runtime) await (await runtime).stop(reason).catch(() => {});
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
@@ -84,46 +55,63 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   process.on("SIGHUP", () => void shutdown("SIGHUP"));
   process.stdin.on("end", () => void shutdown("stdin closed"));
   process.stdin.on("close", () => void shutdown("stdin closed"));
-  const transport = new StdioServerTransport();
+  const transport = new LineTransport({ answerOversized });
   transport.onclose = () => void shutdown("transport closed");
+  delivery.attach(transport);
   await server.connect(transport);
-  // Remember which requests the client cancels, also after they were answered: a cancel can cross
-  // ask_peer's answer, and the client then drops the answer (ask_peer then puts its reply back).
-  const deliver = transport.onmessage;
-  transport.onmessage = (message) => {
-    if ("method" in message && message.method === "notifications/cancelled") {
-      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
-      if (typeof id === "string" || typeof id === "number") {
-        context.cancelledRequests.add(id);
-        if (context.cancelledRequests.size > 1000) {
-          const oldest = context.cancelledRequests.values().next().value;
-          if (oldest !== undefined) context.cancelledRequests.delete(oldest);
-        }
-      }
-    }
-    deliver?.(message);
+  // Outermost on the transport: a malformed tools/call never reaches the SDK, which would answer it
+  // with a bare protocol error (-32603 and a schema dump) instead of the contract's shape.
+  const next = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    const answer = answerMalformedToolCall(message);
+    if (!answer) return next?.(message);
+    void transport.send(answer).catch(() => {});
   };
+  // Detection and registration start now, not at the first tool call: peers should see this agent.
+  void started();
 }
 
-/** Say once on stderr when the detected client has no oxtail hook installed (mail then waits for read_my_messages). */
-function warnIfHookMissing(client: string | null, env: NodeJS.ProcessEnv): void {
-  const home = env.HOME ?? os.homedir();
-  const file =
-    client === "claude"
-      ? path.join(env.CLAUDE_CONFIG_DIR ?? path.join(home, ".claude"), "settings.json")
-      : client === "codex"
-        ? path.join(env.CODEX_HOME ?? path.join(home, ".codex"), "hooks.json")
+/** A tool result in the contract's error shape (`{ ok: false, error, message }`), built without core. */
+function errorResult(error: string, message: string, data?: Record<string, unknown>) {
+  const body = { ok: false, error, message, ...(data ? { data } : {}) };
+  return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }] };
+}
+
+/**
+ * The answer to a tools/call request malformed beyond its arguments' schema (no tool name, arguments
+ * that are not an object): `invalid-input`; null for every other message.
+ */
+function answerMalformedToolCall(message: JSONRPCMessage): JSONRPCMessage | null {
+  if (!("method" in message) || message.method !== "tools/call" || !("id" in message)) return null;
+  const params = message.params as Record<string, unknown> | undefined;
+  const args = params?.arguments;
+  const problem =
+    typeof params?.name !== "string"
+      ? "params.name must be the name of a tool"
+      : args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))
+        ? "params.arguments must be an object"
         : null;
-  if (!file) return;
-  let text = "";
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    // no file: no hook
+  if (!problem) return null;
+  return {
+    jsonrpc: "2.0",
+    id: message.id,
+    result: errorResult(
+      "invalid-input",
+      `Invalid tools/call request: ${problem}. Call tools/list for the tools.`,
+    ),
+  } as JSONRPCMessage;
+}
+
+/**
+ * A request too large to read: a tool call gets `body-too-large` as its result (the contract's
+ * error shape, written here so that this path loads nothing more); anything else a JSON-RPC error.
+ */
+function answerOversized(request: OversizedRequest): JSONRPCMessage | null {
+  if (request.id === null) return null;
+  const message = `The request is ${request.bytes} bytes; oxtail reads at most ${MAX_REQUEST_BYTES}. A message body may be 8 KiB: send a path to a file instead.`;
+  if (request.method === "tools/call") {
+    const result = errorResult("body-too-large", message, { bytes: request.bytes, limit: MAX_REQUEST_BYTES });
+    return { jsonrpc: "2.0", id: request.id, result } as JSONRPCMessage;
   }
-  if (!text.includes("oxtail-hook")) {
-    process.stderr.write(
-      `[oxtail] the oxtail hook is not installed for ${client} (${file}): peers' messages wait until read_my_messages is called. Run: oxtail install-hook --${client}\n`,
-    );
-  }
+  return { jsonrpc: "2.0", id: request.id, error: { code: -32600, message } };
 }

@@ -1,9 +1,11 @@
-import { execFileSync } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { StreamClientTransport } from "./fifo-transport.ts";
 
 export const SERVER = path.resolve(import.meta.dirname, "..", "dist", "main.mjs");
 
@@ -20,6 +22,7 @@ export class TestTmux {
     return execFileSync("tmux", args, {
       env: { ...process.env, TMUX_TMPDIR: this.tmpdir, TMUX: "" },
       encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
     });
   }
   /** A session running `command` in `cwd`; returns its first pane id. */
@@ -39,6 +42,15 @@ export class TestTmux {
     }
     fs.rmSync(this.tmpdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Connect, then wait until the server has registered: it answers its handshake before it has
+ * detected and registered itself, and its first tool call waits for both.
+ */
+async function connectRegistered(client: Client, transport: Transport): Promise<void> {
+  await client.connect(transport);
+  await client.callTool({ name: "get_my_session", arguments: {} });
 }
 
 /** What a simulated agent is. */
@@ -69,6 +81,7 @@ export class World {
   readonly tmux = new TestTmux();
   private readonly agents: TestAgent[] = [];
   private readonly dirs: string[] = [];
+  private readonly raws: RawServer[] = [];
 
   /** A fresh project folder (with .git) under a private temp dir. */
   project(name = "proj"): string {
@@ -78,17 +91,37 @@ export class World {
     return base;
   }
 
-  async agent(spec: AgentSpec): Promise<TestAgent> {
-    const env: Record<string, string> = {
+  /** The environment of an agent's server (without tmux's own variables). */
+  private serverEnv(spec: AgentSpec): Record<string, string> {
+    return {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: os.homedir(),
       OXTAIL_HOME: this.home,
       TMUX_TMPDIR: this.tmux.tmpdir,
-      ...(spec.pane ? { TMUX: `${this.tmux.socket},1,0`, TMUX_PANE: spec.pane } : {}),
       ...(spec.claudeSession ? { CLAUDECODE: "1", CLAUDE_CODE_SESSION_ID: spec.claudeSession } : {}),
       ...(spec.claudeDir ? { CLAUDE_CONFIG_DIR: spec.claudeDir } : {}),
       ...spec.env,
     };
+  }
+
+  /** The environment a simulated agent's server starts with (with tmux's variables when it has a pane). */
+  env(spec: AgentSpec): Record<string, string> {
+    return {
+      ...this.serverEnv(spec),
+      ...(spec.pane ? { TMUX: `${this.tmux.socket},1,0`, TMUX_PANE: spec.pane } : {}),
+      ...spec.env,
+    };
+  }
+
+  /** A server for `spec` spoken to in raw JSON-RPC lines; closed by {@link World.dispose}. */
+  raw(spec: AgentSpec): RawServer {
+    const server = new RawServer(this.env(spec), spec.cwd);
+    this.raws.push(server);
+    return server;
+  }
+
+  async agent(spec: AgentSpec): Promise<TestAgent> {
+    const env = this.env(spec);
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [SERVER],
@@ -100,7 +133,7 @@ export class World {
       name: spec.clientName ?? (spec.claudeSession ? "claude-code" : "test-client"),
       version: "1.0.0",
     });
-    await client.connect(transport);
+    await connectRegistered(client, transport);
     const agent: TestAgent = {
       client,
       pid: transport.pid as number,
@@ -115,11 +148,69 @@ export class World {
     return agent;
   }
 
+  /**
+   * An agent whose oxtail server runs inside its own tmux pane, as a real client's does: the pane
+   * (tmux session `session`) starts the server in the background, talking MCP over two FIFOs, then
+   * runs `command` in the foreground (the "client" that sees what is typed; default: sleep). tmux
+   * sets the server's TMUX and TMUX_PANE. Returns the agent and its pane id.
+   */
+  async agentInPane(
+    spec: Omit<AgentSpec, "pane"> & { session: string; command?: string },
+  ): Promise<TestAgent & { pane: string }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-pane-agent-"));
+    this.dirs.push(dir);
+    const [input, output, pidFile, log] = ["in", "out", "pid", "stderr"].map((n) => path.join(dir, n)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    execFileSync("mkfifo", [input, output]);
+    const assignments = Object.entries(this.serverEnv(spec))
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(" ");
+    const script = [
+      `env -i ${assignments} TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" ${shellQuote(process.execPath)} ${shellQuote(SERVER)} < ${shellQuote(input)} > ${shellQuote(output)} 2> ${shellQuote(log)} &`,
+      `echo $! > ${shellQuote(pidFile)}`,
+      spec.command ?? "sleep 3600",
+    ].join("\n");
+    const pane = this.tmux.session(spec.session, spec.cwd, script);
+    const transport = new StreamClientTransport(fs.createWriteStream(input), fs.createReadStream(output));
+    const client = new Client({
+      name: spec.clientName ?? (spec.claudeSession ? "claude-code" : "test-client"),
+      version: "1.0.0",
+    });
+    await connectRegistered(client, transport);
+    const pid = await until("the pane's server pid", () => {
+      const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, "utf8") : "";
+      return text.endsWith("\n") && Number(text.trim());
+    });
+    const agent: TestAgent & { pane: string } = {
+      client,
+      pid,
+      pane,
+      async call(name, args = {}) {
+        const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
+        if (result.isError) return JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
+        return result.structuredContent as Record<string, unknown>;
+      },
+      close: () => client.close(),
+    };
+    this.agents.push(agent);
+    return agent;
+  }
+
   async dispose(): Promise<void> {
     for (const agent of this.agents.splice(0)) await agent.close().catch(() => {});
+    for (const raw of this.raws.splice(0)) await raw.close().catch(() => {});
     this.tmux.kill();
     for (const dir of [this.home, ...this.dirs]) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `value` as one single-quoted shell word. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 /** Wait until `check` returns something truthy (polling every 50 ms), or fail. */
@@ -134,5 +225,71 @@ export async function until<T>(
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A built server spoken to in raw JSON-RPC lines: for requests an SDK client would never send. */
+export class RawServer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer = "";
+  private readonly waiting = new Map<string | number, (message: Record<string, unknown>) => void>();
+  readonly exited: Promise<number | null>;
+
+  constructor(env: Record<string, string>, cwd: string) {
+    this.child = spawn(process.execPath, [SERVER], { env, cwd, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout.setEncoding("utf8");
+    this.child.stdout.on("data", (chunk: string) => {
+      this.buffer += chunk;
+      for (let at = this.buffer.indexOf("\n"); at >= 0; at = this.buffer.indexOf("\n")) {
+        const line = this.buffer.slice(0, at);
+        this.buffer = this.buffer.slice(at + 1);
+        const message = JSON.parse(line) as Record<string, unknown>;
+        const id = message.id as string | number;
+        this.waiting.get(id)?.(message);
+        this.waiting.delete(id);
+      }
+    });
+    this.child.stderr.resume();
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** Write raw bytes (one or more lines) to the server's stdin. */
+  write(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.child.stdin.write(data, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** The answer to request `id`, once it comes. */
+  answer(id: string | number): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => this.waiting.set(id, resolve));
+  }
+
+  /** Send one request line and wait for its answer. */
+  async request(id: number, method: string, params: unknown = {}): Promise<Record<string, unknown>> {
+    const answer = this.answer(id);
+    await this.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+    return answer;
+  }
+
+  /** initialize + initialized, as a client does. */
+  async initialize(name = "raw-test"): Promise<void> {
+    await this.request(0, "initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name, version: "1" },
+    });
+    await this.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+  }
+
+  /** Close stdin and wait for the exit; a server still running after 5 s is killed (and the test fails on it). */
+  async close(): Promise<number | null> {
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
   }
 }

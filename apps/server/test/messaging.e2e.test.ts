@@ -1,15 +1,22 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { projectKey } from "@oxtail/client-claude";
-import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey } from "@oxtail/core";
+import { processInfo, readSleeper } from "@oxtail/core";
+import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { REPLY_HOLD_MS } from "../src/tools/ask-peer.ts";
+import { DELIVERY_HOLD_MS } from "../src/delivery.ts";
 import { type TestAgent, until, World } from "./harness.ts";
+
+/** Claude Code's folder name for a project: the cwd with every character not a letter or digit as `-`. */
+const projectKey = (cwd: string) => cwd.replace(/[^A-Za-z0-9]/g, "-");
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
+const SLEEPER_BIN = path.resolve(
+  import.meta.dirname,
+  "../../../libs/client-claude/bin/oxtail-claude-sleeper",
+);
 
 let world: World;
 beforeEach(() => {
@@ -27,14 +34,23 @@ async function pair(): Promise<{ a: TestAgent; b: TestAgent; root: string }> {
 }
 
 /**
- * A "client" process for a simulated peer's pane: a shell under the name claude-sim. oxtail types
- * only into a pane whose processes are the peer's (its server, or its client by name).
+ * A program merely named like a client: a link to sh called claude-sim. oxtail types only into a
+ * pane whose process tree holds the peer's own oxtail server or client process; a name is no proof.
  */
 function simulatedClient(dir: string): string {
   const client = path.join(dir, "claude-sim");
   if (!fs.existsSync(client)) fs.symlinkSync("/bin/sh", client);
   return client;
 }
+
+/** A pane's foreground program that appends every line typed into the pane to `file`. */
+const recordLines = (file: string) => `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;
+
+/** The text typed into a pane so far, once a whole line is there. */
+const typedLines = (file: string) => {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  return text.endsWith("\n") && text;
+};
 
 type Msg = {
   id: string;
@@ -130,7 +146,7 @@ describe("ask_peer", () => {
     ]);
     // The returned reply is held a moment (in case a cancel crossed the answer), then acknowledged:
     // it never comes back through read_my_messages.
-    await new Promise((r) => setTimeout(r, REPLY_HOLD_MS + 500));
+    await new Promise((r) => setTimeout(r, DELIVERY_HOLD_MS + 500));
     expect((await a.call("read_my_messages")).messages).toEqual([]);
     expect(fs.readdirSync(path.join(world.home, "mailboxes", A, "cur"))).toEqual([]);
   });
@@ -245,24 +261,21 @@ describe("ask_peer", () => {
   it("wakes an idle peer by typing oxtail's fixed line into its pane, never the question", async () => {
     const root = world.project();
     const a = await world.agent({ cwd: root, claudeSession: A });
-    // Beta's pane runs a reader that records every line typed into it.
+    // Beta's server runs in beta's pane, whose foreground program records every line typed into it.
     const typed = path.join(root, "typed.txt");
-    const paneB = world.tmux.session(
-      "beta",
-      root,
-      `${simulatedClient(root)} -c 'while IFS= read -r line; do printf "%s\\n" "$line" >> ${typed}; done'`,
-    );
-    await world.agent({ cwd: root, pane: paneB, claudeSession: B });
+    const { pane: paneB } = await world.agentInPane({
+      session: "beta",
+      cwd: root,
+      claudeSession: B,
+      command: recordLines(typed),
+    });
     const result = await a.call("ask_peer", {
       target: "beta",
       body: "SECRET-QUESTION-TEXT",
       timeout_ms: 500,
     });
     expect(result.wake).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
-    const lines = await until("the typed wake line", () => {
-      const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
-      return text.endsWith("\n") && text;
-    });
+    const lines = await until("the typed wake line", () => typedLines(typed));
     expect(lines).toContain("[oxtail] New messages from peers are waiting for you");
     expect(lines).not.toContain("SECRET-QUESTION-TEXT");
     const status = await a.call("wake_status", { target: "beta" });
@@ -300,6 +313,13 @@ describe("ask_peer", () => {
       `${simulatedClient(root)} -c 'while IFS= read -r line; do printf "%s\n" "$line" >> ${typed}; done'`,
     );
     await world.agent({ cwd: root, pane: paneB, claudeSession: B, claudeDir });
+    // Claude Code's own record of beta's client (the pane's process): the sleeper watches it.
+    const clientPid = Number(world.tmux.run(["display-message", "-p", "-t", paneB, "#{pane_pid}"]).trim());
+    fs.mkdirSync(path.join(claudeDir, "sessions"), { recursive: true });
+    fs.writeFileSync(
+      path.join(claudeDir, "sessions", `${clientPid}.json`),
+      JSON.stringify({ pid: clientPid, sessionId: B, cwd: root, status: "idle", updatedAt: Date.now() }),
+    );
     // Beta's sleeper is the real hook program. Standing in for Claude Code: when the hook exits 2,
     // start a turn (the transcript grows) with the hook's stderr as its input.
     const woken = path.join(root, "woken.txt");
@@ -307,15 +327,17 @@ describe("ask_peer", () => {
       "sh",
       [
         "-c",
-        `printf '%s\n' "$PAYLOAD" | "$HOOK" claude Sleep 2> "$WOKEN"; if [ $? -eq 2 ]; then echo '{"type":"user","message":{"content":"task-notification"}}' >> "$TRANSCRIPT"; fi`,
+        `printf '%s\n' "$PAYLOAD" | "$SLEEPER" "$HOOK" 2> "$WOKEN"; if [ $? -eq 2 ]; then echo '{"type":"user","message":{"content":"task-notification"}}' >> "$TRANSCRIPT"; fi`,
       ],
       {
         env: {
           PATH: process.env.PATH ?? "",
           HOME: root,
           OXTAIL_HOME: world.home,
+          CLAUDE_CONFIG_DIR: claudeDir,
           PAYLOAD: JSON.stringify({ session_id: B, hook_event_name: "Stop", cwd: root }),
           HOOK: HOOK_BIN,
+          SLEEPER: SLEEPER_BIN,
           WOKEN: woken,
           TRANSCRIPT: transcript,
         },
@@ -326,7 +348,8 @@ describe("ask_peer", () => {
     await until("beta's sleeper to wait", () => readSleeper(world.home, B).waiting);
     const status = await a.call("wake_status", { target: "beta" });
     expect(status, JSON.stringify(status)).toMatchObject({ ready: true, strategy: "claude-rewake" });
-    const result = await a.call("ask_peer", { target: "beta", body: "REWAKE-QUESTION", timeout_ms: 300 });
+    // The sleeper's turn must show within ask_peer's deadline: the wake is verified inside it.
+    const result = await a.call("ask_peer", { target: "beta", body: "REWAKE-QUESTION", timeout_ms: 3000 });
     await exited;
     expect(result.wake, JSON.stringify(result.wake)).toMatchObject({
       attempted: true,
@@ -344,11 +367,68 @@ describe("ask_peer", () => {
   it("with no sleeper waiting, says so and falls back to typing the wake line", async () => {
     const root = world.project();
     const a = await world.agent({ cwd: root, claudeSession: A });
-    const paneB = world.tmux.session("beta", root, `${simulatedClient(root)} -c 'sleep 3600'`);
-    await world.agent({ cwd: root, pane: paneB, claudeSession: B });
+    await world.agentInPane({ session: "beta", cwd: root, claudeSession: B });
     const status = (await a.call("wake_status", { target: "beta" })) as { strategy: string; reason: string };
     expect(status.strategy).toBe("tmux");
     expect(status.reason).toContain("claude-rewake: no oxtail asyncRewake sleeper waits for this session");
+  });
+
+  it("never types into another pane whose process is merely named like the client: pane-unverified, nothing typed", async () => {
+    const root = world.project();
+    const claudeDir = world.project("claude");
+    const a = await world.agent({ cwd: root, claudeSession: A, claudeDir });
+    // Another agent's pane, its program named claude-sim; it records what is typed into it.
+    const typed = path.join(root, "victim.txt");
+    const victim = world.tmux.session("victim", root, `${simulatedClient(root)} -c '${recordLines(typed)}'`);
+    const victimPid = Number(world.tmux.run(["display-message", "-p", "-t", victim, "#{pane_pid}"]).trim());
+    await until("the other pane to run claude-sim", () => processInfo(victimPid)?.comm === "claude-sim");
+    // Beta's recorded pane is gone by the time it is asked.
+    const paneB = world.tmux.session("beta", root);
+    await world.agent({ cwd: root, pane: paneB, claudeSession: B, claudeDir });
+    world.tmux.run(["kill-session", "-t", "beta"]);
+    const result = await a.call("ask_peer", { target: B, body: "are you there?", timeout_ms: 1000 });
+    expect(result).toMatchObject({ ok: true, timed_out: true });
+    expect(result.wake).toMatchObject({ attempted: false, strategy: "tmux", outcome: "pane-unverified" });
+    expect((result.wake as { reason: string }).reason).toContain(
+      `tmux: pane ${paneB} is gone; no tmux pane holds the peer's own processes`,
+    );
+    const status = await a.call("wake_status", { target: B });
+    expect(status).toMatchObject({ ready: false, strategy: null, outcome: "pane-unverified" });
+    // Type a marker into the other pane ourselves: anything the wake typed would come before it.
+    world.tmux.run(["send-keys", "-t", "victim", "-l", "MARKER"]);
+    world.tmux.run(["send-keys", "-t", "victim", "Enter"]);
+    expect(await until("the marker", () => typedLines(typed))).toBe("MARKER\n");
+  });
+
+  it("keeps its deadline: timeout_ms 2000 against a peer whose wake cannot be verified returns timed_out, the verification cut by the deadline", async () => {
+    const root = world.project();
+    const claudeDir = world.project("claude");
+    const a = await world.agent({ cwd: root, claudeSession: A, claudeDir });
+    // Beta's pane takes the wake line, but no turn ever starts (its transcript never grows).
+    const typed = path.join(root, "typed.txt");
+    await world.agentInPane({
+      session: "beta",
+      cwd: root,
+      claudeSession: B,
+      claudeDir,
+      command: recordLines(typed),
+    });
+    const started = Date.now();
+    const result = await a.call("ask_peer", { target: "beta", body: "anyone?", timeout_ms: 2000 });
+    console.log(`ask_peer with timeout_ms 2000 answered after ${Date.now() - started} ms`);
+    expect(result).toMatchObject({
+      ok: true,
+      timed_out: true,
+      reply: null,
+      wake: { attempted: true, strategy: "tmux", outcome: "unverified", deadline_reached: true },
+    });
+    expect((result.wake as { reason: string }).reason).toMatch(
+      /tmux: typed the wake line into %\d+; verification cut by the deadline after \d+ ms, before the peer showed a new turn$/,
+    );
+    // The tmux rung did act: its line is in beta's pane.
+    expect(await until("the wake line", () => typedLines(typed))).toBe(
+      "[oxtail] New messages from peers are waiting for you: read them with the read_my_messages tool and answer.\n",
+    );
   });
 
   it("does not wake a busy peer, and says why", async () => {

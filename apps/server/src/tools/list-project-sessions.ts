@@ -1,29 +1,32 @@
-import { isOxtailError, isWithin, resolveProjectScope } from "@oxtail/core";
+import { isOxtailError } from "@oxtail/core";
 import type { TmuxPane } from "@oxtail/wake-tmux";
 import type { ServerContext } from "../context.js";
-import { agentCwd, agentsInScope, isMe } from "./peers.js";
+import { agentCwd, callerScope, inScope, isMe, isPaneOf, projectOf } from "./peers.js";
 import { ok } from "./result.js";
 
 /**
- * One row per registered agent in scope (rows may share a tmux name), plus one row with
- * null client fields per tmux session in scope that no agent registered. tmux being
- * absent or down is a non-fatal `error`: the registry rows still answer.
+ * One row per registered agent of the caller's project (rows may share a tmux name), plus one
+ * row with null client fields per tmux session with a pane whose cwd is in the project and
+ * that no agent registered (never the pane of another project's agent). Each row says its
+ * worktree. tmux being absent or down is a non-fatal `error`: the registry rows still answer.
  */
 export async function listProjectSessions(context: ServerContext, args: { project_root?: string }) {
-  const scope = resolveProjectScope(args.project_root, context.cwd);
-  const agents = await agentsInScope(context, scope);
+  const scope = callerScope(context, args.project_root);
+  const all = await context.registry.list();
+  const agents = all.filter((a) => inScope(scope, a));
+  const strangers = all.filter((a) => !agents.includes(a));
   const sockets = new Set<string | null>([null, ...agents.map((a) => a.tmux?.socket ?? null)]);
   const panes: TmuxPane[] = [];
   let tmuxError: string | undefined;
-  for (const socket of sockets) {
-    try {
-      panes.push(...(await context.tmuxFor(socket).listPanes()));
-    } catch (error) {
-      if (socket === null)
-        tmuxError = isOxtailError(error, "tmux-unavailable")
-          ? "tmux is not installed: only registered agents are listed"
-          : `tmux: ${(error as Error).message}`;
-    }
+  // Every tmux server at once: a stuck one costs one time limit, not one per server.
+  const listed = await Promise.allSettled([...sockets].map((socket) => context.tmuxFor(socket).listPanes()));
+  for (const [i, socket] of [...sockets].entries()) {
+    const result = listed[i] as PromiseSettledResult<TmuxPane[]>;
+    if (result.status === "fulfilled") panes.push(...result.value);
+    else if (socket === null)
+      tmuxError = isOxtailError(result.reason, "tmux-unavailable")
+        ? "tmux is not installed: only registered agents are listed"
+        : `tmux: ${(result.reason as Error).message}`;
   }
   if (!tmuxError && panes.length === 0)
     tmuxError = "no tmux server is running: only registered agents are listed";
@@ -35,14 +38,13 @@ export async function listProjectSessions(context: ServerContext, args: { projec
       adapter?.capabilities.liveness && adapter.liveness
         ? await adapter.liveness(agent).catch(() => null)
         : null;
-    const pane = panes.find(
-      (p) => p.pane === agent.tmux?.pane && (!agent.tmux?.socket || p.socket === agent.tmux.socket),
-    );
+    const pane = panes.find((p) => isPaneOf(agent, p));
     rows.push({
       tmux_session: pane?.session ?? agent.tmux?.session ?? null,
       window: pane?.window ?? agent.tmux?.window ?? null,
       pane: agent.tmux?.pane ?? null,
       cwd: agentCwd(agent),
+      worktree: projectOf(agentCwd(agent)).worktree,
       attached: pane ? pane.attached : null,
       client_type: agent.client.type,
       session_id: agent.client.session_id,
@@ -58,7 +60,9 @@ export async function listProjectSessions(context: ServerContext, args: { projec
   const seen = new Set<string>();
   for (const pane of panes) {
     const key = `${pane.socket}|${pane.session}`;
-    if (seen.has(key) || !isWithin(scope.root, pane.cwd)) continue;
+    if (seen.has(key) || strangers.some((a) => isPaneOf(a, pane))) continue;
+    const paneProject = projectOf(pane.cwd);
+    if (paneProject.id !== scope.project.id) continue;
     seen.add(key);
     if (claimed.has(key) || agents.some((a) => a.tmux?.session === pane.session && !a.tmux?.socket)) continue;
     rows.push({
@@ -66,6 +70,7 @@ export async function listProjectSessions(context: ServerContext, args: { projec
       window: pane.window,
       pane: pane.pane,
       cwd: pane.cwd,
+      worktree: paneProject.worktree,
       attached: pane.attached,
       client_type: null,
       session_id: null,
@@ -77,6 +82,7 @@ export async function listProjectSessions(context: ServerContext, args: { projec
   }
   return ok({
     project_root: scope.root,
+    project_id: scope.project.id,
     inferred: scope.inferred,
     rows,
     ...(tmuxError ? { error: tmuxError } : {}),

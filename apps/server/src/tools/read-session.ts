@@ -1,6 +1,7 @@
-import { assertInScope, isWithin, OxtailError, resolveProjectScope } from "@oxtail/core";
+import { isOxtailError, OxtailError } from "@oxtail/core";
+import { assertSameProject, type ProjectScope } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
-import { agentCwd, resolvePeer } from "./peers.js";
+import { agentCwd, callerScope, isPaneOf, projectOf, resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
 
 interface ReadSessionArgs {
@@ -13,23 +14,25 @@ interface ReadSessionArgs {
 
 /**
  * A peer's transcript as clean turns (read from its tail), or its tmux pane. `name` is a
- * tmux session name or a session id. A tmux session with no agent can be read in pane mode.
+ * tmux session name or a session id of the caller's project. A tmux session with no agent
+ * can be read in pane mode when its pane's cwd is in the project.
  */
 export async function readSession(context: ServerContext, args: ReadSessionArgs) {
-  const scope = resolveProjectScope(args.project_root, context.cwd);
+  const scope = callerScope(context, args.project_root);
   let agent: Awaited<ReturnType<typeof resolvePeer>> | null = null;
   try {
-    agent = await resolvePeer(context, args.name, args.project_root);
+    agent = await resolvePeer(context, args.name, args.project_root, { allowSelf: true });
   } catch (error) {
-    if (!(error instanceof OxtailError) || error.code !== "not-found") throw error;
-    return readUnclaimedPane(context, args, scope);
+    if (!isOxtailError(error, "not-found") && !isOxtailError(error, "out-of-scope")) throw error;
+    return readUnclaimedPane(context, args, scope, error);
   }
+  const worktree = projectOf(agentCwd(agent)).worktree;
   const adapter = context.adapterFor(agent.client.type);
   const canTranscript = Boolean(
     adapter?.capabilities.transcript && (agent.client.transcript_path || agent.client.session_id),
   );
   const mode = args.mode === "auto" ? (canTranscript ? "transcript" : "pane") : args.mode;
-  const identity = { session_id: agent.client.session_id, client_type: agent.client.type };
+  const identity = { session_id: agent.client.session_id, client_type: agent.client.type, worktree };
 
   if (mode === "transcript") {
     if (!adapter?.readTranscript || !adapter.findTranscript) {
@@ -72,25 +75,47 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
   return ok({ mode: "pane", ...identity, pane_text: text });
 }
 
+/**
+ * A tmux session no agent of this project owns: readable (pane mode) through a pane whose cwd
+ * is in the project and that is no other project's agent. `notAgent` is why no agent matched:
+ * an agent of another project by that name stays `out-of-scope` unless such a pane exists.
+ */
 async function readUnclaimedPane(
   context: ServerContext,
   args: ReadSessionArgs,
-  scope: ReturnType<typeof resolveProjectScope>,
+  scope: ProjectScope,
+  notAgent: OxtailError,
 ) {
-  const panes = (await context.tmuxFor(null).listPanes()).filter((p) => p.session === args.name);
-  if (panes.length === 0) {
+  const strangers = (await context.registry.list()).filter(
+    (a) => projectOf(agentCwd(a)).id !== scope.project.id,
+  );
+  const panes = (
+    await context
+      .tmuxFor(null)
+      .listPanes()
+      .catch(() => [])
+  ).filter((p) => p.session === args.name && !strangers.some((a) => isPaneOf(a, p)));
+  const pane = panes.find((p) => projectOf(p.cwd).id === scope.project.id);
+  if (!pane) {
+    if (notAgent.code === "out-of-scope") throw notAgent;
+    const other = panes[0];
+    if (other) assertSameProject(scope, projectOf(other.cwd), `tmux session ${JSON.stringify(args.name)}`);
     throw new OxtailError(
       "not-found",
       `No agent or tmux session named ${JSON.stringify(args.name)}. Call list_project_sessions to see who is there.`,
     );
   }
-  const pane = panes.find((p) => isWithin(scope.root, p.cwd));
-  if (!pane) assertInScope(scope, panes[0]?.cwd ?? null, `tmux session ${JSON.stringify(args.name)}`);
   if (args.mode === "transcript")
     throw new OxtailError(
       "no-transcript",
       'No agent is registered in that tmux session, so it has no transcript: use mode "pane".',
     );
-  const text = await context.tmuxFor(null).capture((pane as { pane: string }).pane, args.pane_lines);
-  return ok({ mode: "pane", session_id: null, client_type: null, pane_text: text });
+  const text = await context.tmuxFor(null).capture(pane.pane, args.pane_lines);
+  return ok({
+    mode: "pane",
+    session_id: null,
+    client_type: null,
+    worktree: projectOf(pane.cwd).worktree,
+    pane_text: text,
+  });
 }

@@ -1,5 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { isOxtailError, TOOL_SCHEMA_VERSION } from "@oxtail/core";
+import { isOxtailError } from "@oxtail/core";
+import { TOOL_SCHEMA_VERSION } from "@oxtail/core/runtime";
 
 /** A successful tool result: structured content plus the same JSON as text. */
 export function ok(data: Record<string, unknown>): CallToolResult {
