@@ -1,78 +1,51 @@
 /**
- * oxtail-client-plainlog — an example third-party client adapter, for a fictional client
- * "Plainlog" that writes `<dir>/<session id>.jsonl` transcripts of `{role, text, ts}` lines
- * and tells its MCP servers who it is in `PLAINLOG_SESSION_ID` (and `PLAINLOG_DIR`).
- * It uses only @oxtail/core's public contract, and oxtail loads it by package name
+ * oxtail-client-plainlog — the worked example of a third-party oxtail client adapter (docs/adapters.md),
+ * for a fictional client, Plainlog (README.md describes it). Written only against `@oxtail/core`'s
+ * public contract, with `@oxtail/onboarding` for config edits; oxtail loads it by package name
  * (`OXTAIL_ADAPTERS=oxtail-client-plainlog`, or `$OXTAIL_HOME/config.json` `{"adapters": […]}`).
+ * Default export: the adapter factory.
  */
 import fs from "node:fs";
-import path from "node:path";
-import { defineClientAdapter, isSessionId, parseJsonLine, readLinesBackward, type Turn } from "@oxtail/core";
+import { defineClientAdapter } from "@oxtail/core";
+import { detectPlainlog, PLAINLOG_SESSION_ENV } from "./detect.js";
+import { plainlogHooks } from "./hooks.js";
+import { plainlogOnboarding } from "./onboarding.js";
+import { sessionsDir, transcriptFile } from "./paths.js";
+import { plainlogLiveness, readPlainlogTranscript } from "./transcript.js";
+import { PLAINLOG_WAKE, plainlogWake } from "./wake.js";
 
-/** Options: where Plainlog keeps transcripts (default `$PLAINLOG_DIR`). */
+/** Options of the Plainlog adapter (tests point them at fixtures). */
 export interface PlainlogOptions {
+  /** Plainlog's home folder (config.json, hooks.json); default `$PLAINLOG_HOME`, else `~/.plainlog`. */
+  home?: string;
+  /** Plainlog's sessions folder; default `$PLAINLOG_DIR`, else `<home>/sessions`. */
   dir?: string;
 }
 
 export default defineClientAdapter<PlainlogOptions>((options) => {
-  const dirOf = (env: Readonly<Record<string, string | undefined>>) =>
-    options?.dir ?? env.PLAINLOG_DIR ?? null;
+  const dir = (env: Readonly<Record<string, string | undefined>> = process.env) =>
+    options?.dir ?? (options?.home ? sessionsDir({ PLAINLOG_HOME: options.home }) : sessionsDir(env));
   return {
     name: "plainlog",
     displayName: "Plainlog",
-    capabilities: { transcript: true, liveness: false, hooks: false },
-    requirements: { env: ["PLAINLOG_SESSION_ID", "PLAINLOG_DIR"] },
-    async detect(context) {
-      const byInfo = context.clientInfo?.name === "plainlog";
-      const id = context.env.PLAINLOG_SESSION_ID;
-      const valid = isSessionId(id);
-      const dir = dirOf(context.env);
-      const transcript = valid && dir ? path.join(dir, `${id.toLowerCase()}.jsonl`) : null;
-      return {
-        matched: byInfo || valid,
-        strategies: [
-          {
-            strategy: "clientInfo",
-            found: byInfo,
-            reason: byInfo ? "clientInfo.name is plainlog" : "clientInfo is not plainlog",
-          },
-          {
-            strategy: "env",
-            found: valid,
-            reason: valid ? `PLAINLOG_SESSION_ID=${id}` : "no valid PLAINLOG_SESSION_ID",
-          },
-        ],
-        ...(valid ? { session: { sessionId: id.toLowerCase(), transcriptPath: transcript } } : {}),
-      };
+    sessionIdHint: `the value of $${PLAINLOG_SESSION_ENV} (run: echo $${PLAINLOG_SESSION_ENV})`,
+    capabilities: { transcript: true, liveness: true, hooks: true, onboarding: true, wake: true },
+    requirements: {
+      binaries: ["plainlog"],
+      env: [PLAINLOG_SESSION_ENV, "PLAINLOG_DIR", "PLAINLOG_HOME", "TMUX", "TMUX_PANE"],
+      clientVersions: ">=1.4.0",
     },
-    async findTranscript(sessionId) {
-      const dir = dirOf(process.env);
-      const file = dir ? path.join(dir, `${sessionId.toLowerCase()}.jsonl`) : null;
-      return file && fs.existsSync(file) ? file : null;
+    detect: (context) => detectPlainlog(context, dir(context.env)),
+    findTranscript: async (sessionId) => {
+      const file = transcriptFile(dir(), sessionId);
+      return fs.existsSync(file) ? file : null;
     },
-    async readTranscript(file, { limit }) {
-      const turns: Turn[] = [];
-      let complete = true;
-      for await (const line of readLinesBackward(file)) {
-        if (turns.length > limit) {
-          complete = false;
-          break;
-        }
-        const r = parseJsonLine(line);
-        if (r && (r.role === "user" || r.role === "assistant") && typeof r.text === "string") {
-          turns.push({
-            role: r.role,
-            text: r.text,
-            timestamp: typeof r.ts === "string" ? r.ts : null,
-            toolCalls: [],
-          });
-        }
-      }
-      return {
-        turns: turns.slice(0, limit).reverse(),
-        truncated: turns.length > limit,
-        totalTurns: complete ? turns.length : null,
-      };
-    },
+    readTranscript: readPlainlogTranscript,
+    liveness: plainlogLiveness,
+    hooks: plainlogHooks,
+    onboarding: plainlogOnboarding(options?.home),
+    // First its own wake (no typing); typing into the agent's tmux pane only when that did not work.
+    wakeProfile: { ladder: [{ strategy: PLAINLOG_WAKE }, { strategy: "tmux" }] },
+    wakeStrategies: [plainlogWake({ sessionsDir: () => dir() })],
   };
 });
