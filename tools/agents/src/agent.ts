@@ -14,7 +14,13 @@ import { type ClientKind, ensureClient } from "./install.ts";
 import { processesWithEnv, terminate } from "./processes.ts";
 import type { Script } from "./script.ts";
 import { PrivateTmux } from "./tmux.ts";
-import { countCompletedTurns, findTranscript, findTranscripts, readClaudeStatus } from "./transcripts.ts";
+import {
+  countCompletedTurns,
+  findTranscript,
+  findTranscripts,
+  readClaudeSessionFile,
+  readClaudeStatus,
+} from "./transcripts.ts";
 
 /** Options for {@link Agent.start}. */
 export interface AgentOptions {
@@ -243,6 +249,12 @@ export class Agent {
       // Say what the client showed: the screen is the first thing to look at.
       throw new Error(`${(error as Error).message}\n--- ${this.kind}'s screen:\n${this.screen()}`);
     }
+  }
+
+  /** Claude Code's session id, from its own session file (the pane's process is Claude Code). */
+  claudeSessionId(): string | null {
+    const pid = this.paneProcess();
+    return (pid === null ? null : readClaudeSessionFile(this.home, pid)?.sessionId) ?? null;
   }
 
   private paneProcess(): number | null {

@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import claudeAdapter from "@oxtail/client-claude";
+import codexAdapter from "@oxtail/client-codex";
 
 /**
  * The client versions the harness runs. Claude Code 2.1.197 is the newest release whose
@@ -16,6 +18,32 @@ export const CLIENT_PACKAGES = {
 /** A client the harness can run. */
 export type ClientKind = keyof typeof CLIENT_PACKAGES;
 
+/** The releases each client's adapter says the suite runs (`requirements.testedVersions`). */
+export function testedVersions(kind: ClientKind): string[] {
+  const adapter = kind === "claude" ? claudeAdapter() : codexAdapter();
+  return adapter.requirements.testedVersions ?? [];
+}
+
+/**
+ * The release of `kind` the harness runs: `OXTAIL_AGENTS_<KIND>_VERSION` when set; with
+ * `OXTAIL_AGENTS_VERSIONS=newest` the newest release the adapter lists as tested (what users on
+ * the native installer or Node 22 run; `npm run test:agents:newest`); else the pinned one.
+ */
+export function clientVersion(kind: ClientKind, env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[`OXTAIL_AGENTS_${kind.toUpperCase()}_VERSION`];
+  if (override) return override;
+  const which = env.OXTAIL_AGENTS_VERSIONS ?? "pinned";
+  if (which === "pinned") return CLIENT_PACKAGES[kind].version;
+  if (which === "newest") {
+    const newest = testedVersions(kind).at(-1);
+    if (!newest) throw new Error(`[oxtail] [agents] The ${kind} adapter lists no testedVersions.`);
+    return newest;
+  }
+  throw new Error(
+    `[oxtail] [agents] OXTAIL_AGENTS_VERSIONS is "pinned" or "newest", not ${JSON.stringify(which)}.`,
+  );
+}
+
 /** Where installed clients are cached: `$OXTAIL_AGENTS_CACHE`, else `~/.cache/oxtail-agents`. */
 export function cacheDir(): string {
   return (
@@ -25,14 +53,12 @@ export function cacheDir(): string {
 }
 
 /**
- * The path of the client's executable, installing the pinned package from npm into the
+ * The path of the client's executable, installing its package ({@link clientVersion}) from npm into the
  * cache first when it is not there. Fails loudly (throws, with npm's output) when the
  * registry cannot supply it: tests that need a real client must not skip silently.
  */
 export function ensureClient(kind: ClientKind): string {
-  // OXTAIL_AGENTS_CLAUDE_VERSION / OXTAIL_AGENTS_CODEX_VERSION try another release than the pinned one.
-  const override = process.env[`OXTAIL_AGENTS_${kind.toUpperCase()}_VERSION`];
-  const pkg = override ? { ...CLIENT_PACKAGES[kind], version: override } : CLIENT_PACKAGES[kind];
+  const pkg = { ...CLIENT_PACKAGES[kind], version: clientVersion(kind) };
   const dir = path.join(cacheDir(), `${kind}-${pkg.version}`);
   const bin = path.join(dir, "node_modules", ".bin", pkg.bin);
   if (fs.existsSync(bin) && fs.existsSync(path.join(dir, ".installed"))) return bin;

@@ -66,6 +66,21 @@ export function countCompletedTurns(kind: ClientKind, file: string): number {
   return n;
 }
 
+/**
+ * Claude Code's own record of the session it runs as process `pid`: `~/.claude/sessions/<pid>.json`
+ * (by pid: 2.1.33x also keeps `<pid>.<hash>.key` files there), or null while it has not written it.
+ */
+export function readClaudeSessionFile(
+  home: string,
+  pid: number,
+): { sessionId?: string; status?: string } | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(home, ".claude", "sessions", `${pid}.json`), "utf8"));
+  } catch {
+    return null;
+  }
+}
+
 /** Claude Code's own idle/busy, from `~/.claude/sessions/<pid>.json`. */
 export function readClaudeStatus(home: string): string | null {
   const dir = path.join(home, ".claude", "sessions");

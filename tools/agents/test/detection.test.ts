@@ -59,11 +59,9 @@ describe("detection inside the real clients", () => {
     expect(report.matched).toBe(true);
     expect(first.reports.codex.matched).toBe(false);
     // The truth: Claude's own session file, and the pane tmux says the client runs in.
-    const sessionsDir = path.join(agent.home, ".claude", "sessions");
-    const own = JSON.parse(
-      fs.readFileSync(path.join(sessionsDir, fs.readdirSync(sessionsDir)[0] as string), "utf8"),
-    );
-    expect(report.session?.sessionId).toBe(own.sessionId);
+    const own = agent.claudeSessionId();
+    expect(own).toMatch(/^[0-9a-f-]{36}$/);
+    expect(report.session?.sessionId).toBe(own);
     expect(report.session?.tmuxPane).toBe(agent.tmux.pane(agent.session).id);
     expect(report.strategies.filter((s) => s.found).map((s) => s.strategy)).toEqual(
       expect.arrayContaining(["clientInfo", "env", "ancestry"]),

@@ -1,27 +1,18 @@
-// Issue: after `oxtail setup` into a temporary HOME, the real clients get a peer's mail through oxtail's
-// hooks: Claude Code mid-turn (PreToolUse) and before it goes idle (Stop), Codex at its next prompt.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createFsMailboxStore, createMailbox, readSleeper, sessionMailboxKey, WAKE_LINE } from "@oxtail/core";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readSleeper, WAKE_LINE } from "@oxtail/core";
+import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
+import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { oxtailInHome } from "../src/homes.ts";
 import type { Turn } from "../src/script.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+const _ROOT = path.resolve(import.meta.dirname, "../../..");
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const running: Agent[] = [];
 
-beforeAll(() => {
-  execFileSync(
-    "npx",
-    ["nx", "run-many", "-t", "build", "--projects=oxtail,@oxtail/hook", "--outputStyle=static"],
-    { cwd: ROOT, stdio: "ignore" },
-  );
-});
 afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
 });
@@ -50,10 +41,9 @@ async function peerSays(home: string, session: string, body: string): Promise<vo
 }
 
 function claudeSessionId(agent: Agent): string {
-  const dir = path.join(agent.home, ".claude", "sessions");
-  return JSON.parse(
-    fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".json")) as string), "utf8"),
-  ).sessionId;
+  const id = agent.claudeSessionId();
+  if (!id) throw new Error("Claude Code has written no session file for its process");
+  return id;
 }
 
 describe("oxtail's hooks in the real clients", () => {

@@ -8,7 +8,7 @@ import {
   type MailboxKey,
   type MailboxStore,
   sessionMailboxKey,
-} from "@oxtail/core";
+} from "@oxtail/core/runtime";
 import { spawnBenchChild } from "./children/spawn.ts";
 import { latencyMetrics, type Metric, round, wallNow } from "./metrics.ts";
 
@@ -54,7 +54,7 @@ async function throughput(options: MailboxBenchOptions): Promise<Metric[]> {
     const started = wallNow();
     for (const s of senders) s.process.stdin?.write("go\n");
     while (seen.size < expected) {
-      const claim = await mailbox.drain(INBOX);
+      const claim = await mailbox.claim(INBOX);
       for (const m of claim.messages) {
         if (seen.has(m.id)) duplicated += 1;
         seen.add(m.id);

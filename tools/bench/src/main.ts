@@ -25,7 +25,35 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
   },
   hook: async (quick) => {
     const { runHookBench, DEFAULTS } = await import("./hook.ts");
-    return runHookBench(quick ? { runs: 50 } : DEFAULTS);
+    // OXTAIL_BENCH_HOOK measures another build of the hook program (a before/after comparison).
+    const hook = process.env.OXTAIL_BENCH_HOOK || undefined;
+    return runHookBench(
+      quick ? { runs: 50, bigRuns: 5, backlog: 5000, deliveries: 3, hook } : { ...DEFAULTS, hook },
+    );
+  },
+  chaos: async (quick) => {
+    const { runChaosBench, DEFAULTS } = await import("./chaos.ts");
+    return runChaosBench(
+      quick
+        ? {
+            ...DEFAULTS,
+            senders: 4,
+            perSender: 200,
+            minKills: 12,
+            backlog: 2000,
+            readerKills: 3,
+            recoverySamples: 5,
+          }
+        : DEFAULTS,
+    );
+  },
+  startup: async (quick) => {
+    const { runStartupBench, DEFAULTS } = await import("./startup.ts");
+    return runStartupBench(quick ? { runs: 8 } : DEFAULTS);
+  },
+  footprint: async (quick) => {
+    const { runFootprintBench, DEFAULTS } = await import("./footprint.ts");
+    return runFootprintBench(quick ? { ...DEFAULTS, agents: 1, importRounds: 1 } : DEFAULTS);
   },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");

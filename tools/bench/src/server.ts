@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { AgentRecord } from "@oxtail/core";
 import {
-  type AgentRecord,
   type Claim,
   createFsMailboxStore,
   createFsRegistryStore,
@@ -13,7 +13,7 @@ import {
   type MailboxStore,
   selfProcess,
   sessionMailboxKey,
-} from "@oxtail/core";
+} from "@oxtail/core/runtime";
 import { latencyMetrics, type Metric, percentile, round, wallNow } from "./metrics.ts";
 
 const BENCH = "server";

@@ -3,13 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Agent, oxtailInHome, type PrivateTmux, until } from "@oxtail/agents";
-import {
-  type AgentRecord,
-  createFsMailboxStore,
-  createMailbox,
-  readSleeper,
-  sessionMailboxKey,
-} from "@oxtail/core";
+import { type AgentRecord, processStartTime, readSleeper } from "@oxtail/core";
+import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import tmuxWake, { WAKE_TEXT } from "@oxtail/wake-tmux";
 import { latencyMetrics, type Metric } from "./metrics.ts";
 
@@ -47,14 +42,17 @@ async function turnStarted(
   return null;
 }
 
-/** The agent as the registry would have it: the tmux wake types only into a pane that runs it. */
+/**
+ * The agent as the registry would have it: the tmux wake types only into a pane whose processes
+ * include the agent's (checked by pid and start time), so the pane's own process stands in.
+ */
 function record(tmux: PrivateTmux, pane: { id: string; pid: number }): AgentRecord {
   const now = new Date().toISOString();
   return {
     schema: 1,
     instance_id: "1-1",
     pid: pane.pid,
-    start_time: null,
+    start_time: processStartTime(pane.pid),
     started_at: now,
     updated_at: now,
     oxtail_version: "bench",

@@ -103,12 +103,12 @@ if (role === "bob") {
     if (inbox.messages?.some((m) => m.body.endsWith("?"))) break;
   }
   // Act 2, the wake with no typing. Like Claude Code after each turn, bob starts oxtail's asyncRewake
-  // sleeper (the real hook program, in the background); when mail arrives while he is idle it prints
-  // the mail and exits 2, and that is what starts bob's next turn.
+  // sleeper (the real one: a shell script that waits on a FIFO, no Node); when mail arrives while he
+  // is idle it has the hook print the mail and exits 2, and that is what starts bob's next turn.
   say("bob: idle again; my asyncRewake sleeper waits on my mailbox.");
   report("sleeping", {});
   const woken = await new Promise<{ code: number | null; text: string }>((resolve) => {
-    const sleeper = spawn(process.env.OXTAIL_HOOK as string, ["claude", "Sleep"], {
+    const sleeper = spawn(process.env.OXTAIL_SLEEPER as string, [process.env.OXTAIL_HOOK as string], {
       env: process.env,
       stdio: ["pipe", "ignore", "pipe"],
     });

@@ -22,8 +22,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 console.log(
   bold("oxtail demo") + dim(" — two agents in one project, through real oxtail servers in a private tmux"),
 );
-console.log(dim("building the server…"));
-execFileSync("npx", ["nx", "run", "oxtail:build", "--outputStyle=static"], { cwd: ROOT, stdio: "ignore" });
+// A test run builds once before any test (tools/test-build.ts) and says so: building again here would
+// rewrite dist/ files that other tests are running.
+if (process.env.OXTAIL_DEMO_SKIP_BUILD !== "1") {
+  console.log(dim("building the server…"));
+  execFileSync("npx", ["nx", "run", "oxtail:build", "--outputStyle=static"], { cwd: ROOT, stdio: "ignore" });
+}
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-demo-"));
 const dirs = {
@@ -45,6 +49,7 @@ function start(name: "alice" | "bob"): void {
     OXTAIL_HOME: dirs.home,
     OXTAIL_BIN: path.join(ROOT, "apps/server/dist/main.mjs"),
     OXTAIL_HOOK: path.join(ROOT, "apps/hook/bin/oxtail-hook"),
+    OXTAIL_SLEEPER: path.join(ROOT, "libs/client-claude/bin/oxtail-claude-sleeper"),
     DEMO_LOG: log,
     CLAUDECODE: "1",
     CLAUDE_CODE_SESSION_ID: ids[name],

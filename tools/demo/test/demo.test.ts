@@ -8,6 +8,8 @@ const ROOT = path.resolve(import.meta.dirname, "../../..");
 it("npm run demo: the agents find, message and ask each other; bob is woken by typing, then by his sleeper; nothing is left behind", () => {
   const run = spawnSync("npm", ["run", "--silent", "demo"], {
     cwd: ROOT,
+    // Built before the run (tools/test-build.ts): the demo must not rebuild under other tests.
+    env: { ...process.env, OXTAIL_DEMO_SKIP_BUILD: "1" },
     encoding: "utf8",
     timeout: 240_000,
   });

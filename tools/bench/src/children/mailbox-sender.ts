@@ -2,7 +2,7 @@
 // Default: waits for "go" on stdin, then sends <count> messages "<index>:<seq>" and exits.
 // on-command: sends one message per "send" line on stdin and prints "sent <wall ms when the send began>".
 import readline from "node:readline";
-import { createFsMailboxStore, createMailbox, type MailboxKey } from "@oxtail/core";
+import { createFsMailboxStore, createMailbox, type MailboxKey } from "@oxtail/core/runtime";
 
 const [home, to, index, count, mode] = process.argv.slice(2) as [string, MailboxKey, string, string, string?];
 const mailbox = createMailbox({ store: createFsMailboxStore({ home }) });
