@@ -6,5 +6,7 @@ export default defineConfig({
   test: {
     projects: ["tools/agents/vitest.config.ts"],
     reporters: ["default", new PlainSummaryReporter()],
+    // Tests leave nothing behind: no process still running, no file added or changed in the tree.
+    globalSetup: ["tools/test-build.ts", "tools/test-guard.ts"],
   },
 });
