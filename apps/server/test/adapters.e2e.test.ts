@@ -37,8 +37,8 @@ describe("adapters loaded at start-up", () => {
     // A Claude peer with the same adapter configured reads the Plainlog agent's transcript.
     const claude = await world.agent({ cwd: root, claudeSession: A, env });
     const read = await claude.call("read_session", { name: PLAINLOG_SESSION, limit: 2 });
-    expect(read).toMatchObject({ ok: true, mode: "transcript", client_type: "plainlog" });
-    expect((read.turns as { text: string }[]).map((t) => t.text)).toEqual(["ship it", "shipped"]);
+    expect(read).toMatchObject({ ok: true, mode: "transcript", client: "plainlog" });
+    expect(read.turns).toEqual([{ user: "ship it" }, { assistant: "shipped" }]);
   });
 
   it("loads adapters named in $OXTAIL_HOME/config.json", async () => {

@@ -52,12 +52,7 @@ const typedLines = (file: string) => {
   return text.endsWith("\n") && text;
 };
 
-type Msg = {
-  id: string;
-  body: string;
-  reply_to: string | null;
-  from: { session_id: string; client_type: string; display_name: string };
-};
+type Msg = { id: string; body: string; re?: string; from: string; age: string };
 
 describe("send_message / read_my_messages", () => {
   it("delivers in order with the sender's identity, consuming on read", async () => {
@@ -67,12 +62,17 @@ describe("send_message / read_my_messages", () => {
     await a.call("send_message", { target: B, body: "two", reply_to: first.message_id as string });
     const read = (await b.call("read_my_messages")).messages as Msg[];
     expect(read.map((m) => m.body)).toEqual(["one", "two"]);
-    expect(read[0]?.from).toMatchObject({
-      session_id: A,
-      client_type: "claude",
-      display_name: "claude (alpha)",
+    // The sender as a target the reader can answer (its short session id), the answered id, the age.
+    expect(read[0]).toEqual({
+      id: first.message_id,
+      from: A.slice(0, 8),
+      body: "one",
+      age: expect.stringMatching(/^\d+s$/),
     });
-    expect(read[1]?.reply_to).toBe(first.message_id);
+    expect(read[1]?.re).toBe(first.message_id);
+    expect(
+      await b.call("send_message", { target: read[0]?.from as string, body: "ack", reply_to: read[0]?.id }),
+    ).toMatchObject({ ok: true, to_session_id: A });
     expect((await b.call("read_my_messages")).messages).toEqual([]);
   });
 
@@ -138,7 +138,7 @@ describe("ask_peer", () => {
       ok: true,
       question_id: question.id,
       timed_out: false,
-      reply: { body: "42", reply_to: question.id },
+      reply: { body: "42", re: question.id, from: B.slice(0, 8) },
     });
     expect(question.body).toBe("What is 6 × 7?");
     expect(((await a.call("read_my_messages")).messages as Msg[]).map((m) => m.body)).toEqual([

@@ -21,13 +21,9 @@ const FIXTURE = (() => {
   return path.join(projects, key, name);
 })();
 
-type Row = {
-  session_id: string | null;
-  tmux_session: string | null;
-  worktree: string | null;
-  is_me: boolean;
-};
-type Msg = { id: string; body: string; reply_to: string | null; from: { session_id: string } };
+type Row = { id?: string; name?: string; worktree?: string; me?: true };
+type Msg = { id: string; body: string; re?: string; from: string };
+const short = (session: string) => session.slice(0, 8);
 
 let world: World;
 let base: string;
@@ -115,12 +111,18 @@ describe("worktrees of one repository are one project", () => {
       inferred: true,
     });
     const rowsA = fromA.rows as Row[];
-    expect(rowsA.find((r) => r.session_id === A)).toMatchObject({ worktree: main, is_me: true });
-    expect(rowsA.find((r) => r.session_id === B)).toMatchObject({ worktree: feature, tmux_session: "beta" });
+    // A worktree is shown when it is not the reader's own, relative to the reader's.
+    const mine = rowsA.find((r) => r.id === short(A));
+    expect(mine).toMatchObject({ me: true });
+    expect(mine?.worktree).toBeUndefined();
+    expect(rowsA.find((r) => r.id === short(B))).toMatchObject({
+      worktree: path.relative(main, feature),
+      name: "beta",
+    });
     // A tmux session with no agent, whose pane is in the sibling worktree, is in the project too.
-    expect(rowsA.find((r) => r.tmux_session === "shell-feature")).toMatchObject({
-      session_id: null,
-      worktree: feature,
+    expect(rowsA.find((r) => r.name === "shell-feature")).toEqual({
+      name: "shell-feature",
+      worktree: path.relative(main, feature),
     });
     const fromB = await b.call("list_project_sessions");
     expect(fromB).toMatchObject({
@@ -128,21 +130,23 @@ describe("worktrees of one repository are one project", () => {
       project_id: path.join(main, ".git"),
       inferred: true,
     });
-    expect((fromB.rows as Row[]).find((r) => r.session_id === A)).toMatchObject({ worktree: main });
+    expect((fromB.rows as Row[]).find((r) => r.id === short(A))).toMatchObject({
+      worktree: path.relative(feature, main),
+    });
 
     const asking = a.call("ask_peer", { target: "beta", body: "from main?", timeout_ms: 30_000 });
     const q1 = await answer(b, A, "yes, from feature");
     expect(await asking).toMatchObject({
       ok: true,
       timed_out: false,
-      reply: { body: "yes, from feature", reply_to: q1.id },
+      reply: { body: "yes, from feature", re: q1.id },
     });
     const back = b.call("ask_peer", { target: A, body: "and back?", timeout_ms: 30_000 });
     const q2 = await answer(a, B, "back from main");
     expect(await back).toMatchObject({
       ok: true,
       timed_out: false,
-      reply: { body: "back from main", reply_to: q2.id },
+      reply: { body: "back from main", re: q2.id },
     });
   });
 
@@ -156,7 +160,7 @@ describe("worktrees of one repository are one project", () => {
 
     const listed = await a.call("list_project_sessions", { project_root: feature });
     expect(listed).toMatchObject({ ok: true, project_root: feature, inferred: false });
-    expect((listed.rows as Row[]).map((r) => r.session_id).sort()).toEqual([A, B]);
+    expect((listed.rows as Row[]).map((r) => r.id).sort()).toEqual([short(A), short(B)]);
     expect(await b.call("list_project_sessions", { project_root: main })).toMatchObject({
       ok: true,
       project_root: main,
@@ -166,7 +170,7 @@ describe("worktrees of one repository are one project", () => {
       const r = await a.call("read_session", { name: "beta", mode: "pane", project_root: feature });
       return String(r.pane_text).includes("beta at work") ? r : null;
     });
-    expect(read).toMatchObject({ ok: true, session_id: B, worktree: feature });
+    expect(read).toMatchObject({ ok: true, id: short(B), worktree: path.relative(main, feature) });
 
     for (const projectRoot of ["/", "..", base, os.tmpdir()]) {
       expect(await a.call("list_project_sessions", { project_root: projectRoot }), projectRoot).toMatchObject(
@@ -200,7 +204,7 @@ describe("scope is a boundary", () => {
     expect(await other.call("read_session", { name: B })).toMatchObject({
       ok: true,
       mode: "transcript",
-      worktree: theirs,
+      id: short(B),
     });
 
     for (const args of [{ name: B, project_root: "/" }, { name: B, project_root: theirs }, { name: B }]) {
@@ -219,10 +223,10 @@ describe("scope is a boundary", () => {
 
     const fromP = await p.call("list_project_sessions");
     expect(fromP).toMatchObject({ project_id: path.join(parent, ".git") });
-    expect((fromP.rows as Row[]).map((r) => r.tmux_session)).toEqual(["outer"]);
+    expect((fromP.rows as Row[]).map((r) => r.name)).toEqual(["outer"]);
     const fromN = await n.call("list_project_sessions");
     expect(fromN).toMatchObject({ project_id: path.join(nested, ".git") });
-    expect((fromN.rows as Row[]).map((r) => r.tmux_session)).toEqual(["inner"]);
+    expect((fromN.rows as Row[]).map((r) => r.name)).toEqual(["inner"]);
 
     for (const [from, targets] of [
       [p, ["inner", B]],

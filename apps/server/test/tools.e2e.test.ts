@@ -46,25 +46,24 @@ describe("list_project_sessions", () => {
     expect(listed).toMatchObject({ ok: true, project_root: root, inferred: true });
     expect(listed.error).toBeUndefined();
     const rows = listed.rows as Record<string, unknown>[];
-    const bySession = (s: string) => rows.find((r) => r.session_id === s);
-    expect(bySession(A)).toMatchObject({
-      client_type: "claude",
-      tmux_session: "alpha",
-      pane: paneA,
-      is_me: true,
-      attached: false,
+    // Rows carry short session ids (a unique prefix is a target) and leave out what does not apply.
+    const bySession = (s: string) => rows.find((r) => r.id === s.slice(0, 8));
+    expect(bySession(A)).toEqual({
+      name: "alpha",
+      id: A.slice(0, 8),
+      client: "claude",
+      active: expect.any(String),
+      me: true,
     });
-    expect(bySession(B)).toMatchObject({
-      client_type: "claude",
-      tmux_session: "beta",
-      pane: paneB,
-      is_me: false,
+    expect(bySession(B)).toEqual({
+      name: "beta",
+      id: B.slice(0, 8),
+      client: "claude",
+      active: expect.any(String),
     });
-    expect(rows.find((r) => r.tmux_session === "devserver")).toMatchObject({
-      client_type: null,
-      session_id: null,
-    });
-    expect(rows.some((r) => r.tmux_session === "elsewhere")).toBe(false);
+    expect(rows.find((r) => r.name === "devserver")).toEqual({ name: "devserver" });
+    expect(rows.some((r) => r.name === "elsewhere")).toBe(false);
+    expect(paneA).not.toBe(paneB);
     expect(rows).toHaveLength(3);
   });
 
@@ -83,7 +82,7 @@ describe("list_project_sessions", () => {
     const a = await world.agent({ cwd: root, claudeSession: A });
     await world.agent({ cwd: other, claudeSession: B });
     const listed = await a.call("list_project_sessions");
-    expect((listed.rows as { session_id: string }[]).map((r) => r.session_id)).toEqual([A]);
+    expect((listed.rows as { id: string }[]).map((r) => r.id)).toEqual([A.slice(0, 8)]);
     for (const [tool, args] of [
       ["send_message", { target: B, body: "hi" }],
       ["read_session", { name: B }],
@@ -102,8 +101,8 @@ describe("list_project_sessions", () => {
     const first = await world.agent({ cwd: root, pane, claudeSession: A });
     const second = await world.agent({ cwd: root, pane, claudeSession: A });
     const peer = await world.agent({ cwd: root, claudeSession: B });
-    const rows = (await peer.call("list_project_sessions")).rows as { session_id: string }[];
-    expect(rows.filter((r) => r.session_id === A)).toHaveLength(1);
+    const rows = (await peer.call("list_project_sessions")).rows as { id: string }[];
+    expect(rows.filter((r) => r.id === A.slice(0, 8))).toHaveLength(1);
     await peer.call("send_message", { target: A, body: "one mailbox" });
     const read = await second.call("read_my_messages");
     expect((read.messages as { body: string }[]).map((m) => m.body)).toEqual(["one mailbox"]);
@@ -126,16 +125,26 @@ describe("read_session", () => {
     expect(byId).toMatchObject({
       ok: true,
       mode: "transcript",
-      session_id: B,
-      client_type: "claude",
+      id: B.slice(0, 8),
+      client: "claude",
       truncated: true,
     });
-    expect((byId.turns as { text: string }[]).map((t) => t.text)).toEqual([
-      "Are you still there?",
-      "Still here after compaction.",
+    expect(byId.turns).toEqual([
+      { user: "Are you still there?" },
+      { assistant: "Still here after compaction." },
     ]);
     const byName = await a.call("read_session", { name: "beta", limit: 100 });
-    expect(byName.total_messages).toBe(15);
+    expect(byName.total_turns).toBe(15);
+    expect(byName.truncated).toBeUndefined();
+    // A turn that only called a tool: its calls, as one line each.
+    expect((byName.turns as { tools?: string[] }[]).find((t) => t.tools)?.tools?.[0]).toMatch(
+      /^Bash: command="ls -a"/,
+    );
+    // A unique prefix of a session id is a target too.
+    expect(await a.call("read_session", { name: B.slice(0, 8), limit: 1 })).toMatchObject({
+      ok: true,
+      id: B.slice(0, 8),
+    });
   });
 
   it("reads a pane, including a tmux session no agent registered", async () => {
@@ -149,14 +158,15 @@ describe("read_session", () => {
       if (!String(r.pane_text).includes("hello from beta")) console.log("pane read:", JSON.stringify(r));
       return String(r.pane_text).includes("hello from beta") ? r : null;
     });
-    expect(pane).toMatchObject({ ok: true, mode: "pane", session_id: B });
+    expect(pane).toMatchObject({ ok: true, mode: "pane", id: B.slice(0, 8) });
     const shell = await until("the shell's pane", async () => {
       const r = await a.call("read_session", { name: "shell" });
       if (!String(r.pane_text).includes("plain shell output"))
         console.log("shell read:", JSON.stringify(r), world.tmux.run(["list-sessions"]));
       return String(r.pane_text).includes("plain shell output") ? r : null;
     });
-    expect(shell).toMatchObject({ mode: "pane", session_id: null });
+    expect(shell).toMatchObject({ mode: "pane" });
+    expect(shell.id).toBeUndefined();
   });
 
   it("says no-transcript when the peer has none yet, and not-found for nobody", async () => {
@@ -235,11 +245,8 @@ describe("identity and state", () => {
     expect(((await x.call("read_my_messages")).messages as { body: string }[]).map((m) => m.body)).toEqual([
       "before the claim",
     ]);
-    const rows = (await a.call("list_project_sessions")).rows as {
-      session_id: string;
-      tmux_session: string;
-    }[];
-    expect(rows.find((r) => r.tmux_session === "unclaimed")?.session_id).toBe(B);
+    const rows = (await a.call("list_project_sessions")).rows as { id: string; name: string }[];
+    expect(rows.find((r) => r.name === "unclaimed")?.id).toBe(B.slice(0, 8));
   });
 
   it("register_my_session pins an id; set_my_state posts a card peers see; bad cards are refused", async () => {
@@ -255,10 +262,10 @@ describe("identity and state", () => {
       ok: true,
       state: { purpose: "refactoring the parser" },
     });
-    const row = (
-      (await a.call("list_project_sessions")).rows as { session_id: string; state: { purpose: string } }[]
-    ).find((r) => r.session_id === B);
-    expect(row?.state.purpose).toBe("refactoring the parser");
+    const row = ((await a.call("list_project_sessions")).rows as { id: string; card: string }[]).find(
+      (r) => r.id === B.slice(0, 8),
+    );
+    expect(row).toMatchObject({ card: "refactoring the parser", client: "codex" });
     for (const purpose of ["", "two\nlines", "\u001b[31mred", "x".repeat(201)]) {
       expect(await x.call("set_my_state", { purpose })).toMatchObject({ ok: false, error: "invalid-state" });
     }

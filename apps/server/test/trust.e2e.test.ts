@@ -205,10 +205,14 @@ describe("identity cannot be taken", () => {
       return self.tmux?.session;
     });
     await a.call("send_message", { target: B, body: "hi" });
-    const [m] = (await b.call("read_my_messages")).messages as { from: { display_name: string } }[];
-    // tmux itself shows C0 controls as text (\033); oxtail removes the rest (the bidi override).
-    expect(m?.from.display_name).toMatch(/^claude \(evil.*name\)$/);
-    expect(hasUnsafeChars(m?.from.display_name ?? "\u0000")).toBe(false);
+    const [m] = (await b.call("read_my_messages")).messages as { from: string }[];
+    expect(m?.from).toBe(A.slice(0, 8));
+    // The name shows in the list: tmux itself shows C0 controls as text (\033); oxtail removes the
+    // rest (the bidi override).
+    const rows = (await b.call("list_project_sessions")).rows as { id?: string; name?: string }[];
+    const name = rows.find((r) => r.id === A.slice(0, 8))?.name;
+    expect(name).toMatch(/^evil.*name$/);
+    expect(hasUnsafeChars(name ?? "\u0000")).toBe(false);
   });
 
   it("read_session on yourself reads your own pane (it is not a message to yourself)", async () => {
@@ -219,7 +223,7 @@ describe("identity cannot be taken", () => {
       world.tmux.run(["capture-pane", "-p", "-t", pane]).includes("self-visible"),
     );
     const out = await a.call("read_session", { name: A, mode: "pane" });
-    expect(out).toMatchObject({ ok: true, mode: "pane", session_id: A });
+    expect(out).toMatchObject({ ok: true, mode: "pane", id: A.slice(0, 8) });
     expect(out.pane_text).toContain("self-visible");
     expect(await a.call("send_message", { target: A, body: "x" })).toMatchObject({
       ok: false,
@@ -243,11 +247,8 @@ describe("identity cannot be taken", () => {
     fs.renameSync(`${sessions}.moved`, sessions);
     const mine = (await a.call("get_my_session")).record as { state: { purpose: string } };
     expect(mine.state.purpose).toBe("first");
-    const rows = (await b.call("list_project_sessions")).rows as {
-      session_id: string;
-      state: { purpose: string };
-    }[];
-    expect(rows.find((r) => r.session_id === A)?.state.purpose).toBe("first");
+    const rows = (await b.call("list_project_sessions")).rows as { id: string; card: string }[];
+    expect(rows.find((r) => r.id === A.slice(0, 8))?.card).toBe("first");
   });
 });
 

@@ -35,7 +35,14 @@ export {
   writePrivateFileAtomic,
 } from "./home/private-file.js";
 export { IdentityDropSchema, writeIdentityDrop } from "./identity/drop.js";
-export { createMessageId, isMessageId, messageIdTime } from "./ids.js";
+export {
+  createMessageId,
+  isMessageId,
+  isSessionIdPrefix,
+  messageIdTime,
+  SHORT_ID_CHARS,
+  shortSessionId,
+} from "./ids.js";
 export type { IdempotencyStore, OnceResult } from "./mailbox/idempotency.js";
 export {
   createFsIdempotencyStore,
@@ -98,6 +105,7 @@ export type {
   ProjectScope,
 } from "./scope/project.js";
 export { assertSameProject, canonicalPath, createProjectResolver } from "./scope/project.js";
+export { ageOf } from "./text/age.js";
 export { UNSAFE_CHARS_RE } from "./text/visible.js";
 export type { ToolAnnotations, ToolContract, ToolError, ToolName, WakeReport } from "./tools/contracts.js";
 export {

@@ -50,6 +50,20 @@ describe("message ids", () => {
     expect(messageIdTime(a)).toBe(2_000_000_000_000);
   });
 
+  it("are 24 characters, and ids of the first version's longer form are still read", () => {
+    expect(createMessageId()).toHaveLength(24);
+    expect(isMessageId("0193ab12cd34-00000000-1a2b3c4d")).toBe(true);
+    expect(messageIdTime("0193ab12cd34-00000000-1a2b3c4d")).toBe(0x0193ab12cd34);
+  });
+
+  it("stay unique and ordered past 65 536 in one millisecond", () => {
+    const at = 3_000_000_000_000;
+    const ids = Array.from({ length: 70_000 }, () => createMessageId(at));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.every(isMessageId)).toBe(true);
+  });
+
   it("reject look-alikes", () => {
     expect(isMessageId("../0000000000-00000000-00000000")).toBe(false);
     expect(isMessageId("00000000000G-00000000-00000000")).toBe(false);

@@ -146,6 +146,24 @@ describe("finding an agent", () => {
     }
   });
 
+  it("finds by a unique prefix of a session id (8 characters or more), as tools show them", () => {
+    expect(findAgent(agents, A.slice(0, 8))).toBe(agents[0]);
+    expect(findAgent(agents, B.slice(0, 13).toUpperCase())).toBe(agents[1]);
+    // Shorter than 8 characters is not a target: a word like "deadbeef" is only a name when it is one.
+    expect(() => findAgent(agents, A.slice(0, 7))).toThrowError(expect.objectContaining({ code: "not-found" }));
+  });
+
+  it("reports a prefix two session ids share as ambiguous, with both ids", () => {
+    const twins = [
+      makeRecord({ client: { session_id: "abcdef01-0000-4000-8000-000000000001" } }),
+      makeRecord({ client: { session_id: "abcdef01-0000-4000-8000-000000000002" } }),
+    ];
+    expect(() => findAgent(twins, "abcdef01")).toThrowError(
+      expect.objectContaining({ code: "ambiguous-target" }),
+    );
+    expect(findAgent(twins, "abcdef01-0000-4000-8000-000000000002")).toBe(twins[1]);
+  });
+
   it("says not-found for an unknown name or id", () => {
     expect(() => findAgent(agents, "nobody")).toThrowError(expect.objectContaining({ code: "not-found" }));
     expect(() => findAgent(agents, "cccccccc-cccc-4ccc-8ccc-cccccccccccc")).toThrowError(

@@ -70,28 +70,23 @@ describe("the oxtail server inside the real clients", () => {
       const threadId = (
         readJsonLines(codex.transcriptPath() as string)[0]?.payload as { id: string } | undefined
       )?.id;
-      type Row = {
-        client_type: string | null;
-        session_id: string | null;
-        pane: string | null;
-        tmux_session: string | null;
-      };
+      // Rows name agents by short session id (the first 8 characters), with their tmux session.
+      type Row = { client?: string; id?: string; name?: string };
+      const short = (id: string | null | undefined) => id?.slice(0, 8);
       const rows = await until<Row[]>("both agents listed with their session ids", 60_000, async () => {
         const result = await observer.callTool({ name: "list_project_sessions", arguments: {} });
         const list = (result.structuredContent as { rows: Row[] }).rows;
-        return list.some((r) => r.session_id === claudeSession) && list.some((r) => r.session_id === threadId)
+        return list.some((r) => r.id === short(claudeSession)) && list.some((r) => r.id === short(threadId))
           ? list
           : null;
       });
-      expect(rows.find((r) => r.session_id === claudeSession)).toMatchObject({
-        client_type: "claude",
-        pane: tmux.pane(claude.session).id,
-        tmux_session: "claude-agent",
+      expect(rows.find((r) => r.id === short(claudeSession))).toMatchObject({
+        client: "claude",
+        name: "claude-agent",
       });
-      expect(rows.find((r) => r.session_id === threadId)).toMatchObject({
-        client_type: "codex",
-        pane: tmux.pane(codex.session).id,
-        tmux_session: "codex-agent",
+      expect(rows.find((r) => r.id === short(threadId))).toMatchObject({
+        client: "codex",
+        name: "codex-agent",
       });
     } finally {
       await observer.close();

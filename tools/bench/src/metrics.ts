@@ -2,7 +2,7 @@
 export interface Metric {
   bench: string;
   metric: string;
-  unit: "ms" | "MB" | "msg/s" | "count";
+  unit: "ms" | "MB" | "msg/s" | "count" | "bytes" | "tokens" | "ratio";
   value: number;
   baseline: number | null;
   baseline_label: string;

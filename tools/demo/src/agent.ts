@@ -96,7 +96,7 @@ if (role === "bob") {
       record("assistant", answer);
       report(
         "send_message",
-        await call("send_message", { target: message.from.session_id, body: answer, reply_to: message.id }),
+        await call("send_message", { target: message.from, body: answer, reply_to: message.id }),
       );
     }
     status("idle");
@@ -130,8 +130,7 @@ if (role === "bob") {
             {
               id: found[1],
               body: found[4],
-              reply_to: null,
-              from: { session_id: found[3], display_name: found[2] },
+              from: found[2],
             },
           ]
         : [],
@@ -158,8 +157,8 @@ if (role === "bob") {
   // Wait until bob is there and idle.
   for (;;) {
     const list = await call("list_project_sessions");
-    const bob = list.rows?.find((r) => !r.is_me && r.state);
-    if (bob?.liveness?.state === "idle") {
+    const bob = list.rows?.find((r) => !r.me && r.card);
+    if (bob?.busy === false) {
       report("list_project_sessions", list);
       break;
     }

@@ -77,13 +77,16 @@ function narrate(e: Event): string | null {
         `👀 ${who} lists the project ${dim(d.project_root ?? "?")}:`,
         ...(d.rows ?? []).map(
           (r) =>
-            `     • ${r.tmux_session ?? "?"} ${dim(`(${r.client_type ?? "no agent"}, pane ${r.pane}, ${r.liveness?.state ?? "?"})`)}${r.is_me ? dim(" ← me") : ""}${r.state ? ` — “${r.state.purpose}”` : ""}`,
+            `     • ${r.name ?? "?"} ${dim(`(${r.client ?? "no agent"}${r.id ? ` ${r.id}` : ""}, ${r.busy === undefined ? "?" : r.busy ? "busy" : "idle"})`)}${r.me ? dim(" ← me") : ""}${r.card ? ` — “${r.card}”` : ""}`,
         ),
       ].join("\n");
     case "read_session":
       return [
         `📖 ${who} reads bob's transcript (${d.mode}, last ${d.turns?.length} turns):`,
-        ...(d.turns ?? []).map((t) => `     ${t.role.padEnd(9)} ${t.text}`),
+        ...(d.turns ?? []).map((t) => {
+          const [role, text] = Object.entries(t).find(([k]) => k !== "tools") ?? ["tools", ""];
+          return `     ${role.padEnd(9)} ${text}${t.tools ? dim(` [${t.tools.join("; ")}]`) : ""}`;
+        }),
       ].join("\n");
     case "send_message":
       return d.ok
@@ -95,21 +98,21 @@ function narrate(e: Event): string | null {
       return [
         `❓ ${who} asked bob and waited: ${d.timed_out ? "no answer in time" : "got the answer"}`,
         `     wake: ${d.wake?.strategy} → ${d.wake?.outcome} ${dim(`(${d.wake?.reason})`)}`,
-        ...(d.reply ? [`     reply: “${d.reply.body}” ${dim(`(reply_to ${d.reply.reply_to})`)}`] : []),
+        ...(d.reply ? [`     reply: “${d.reply.body}” ${dim(`(re ${d.reply.re})`)}`] : []),
       ].join("\n");
     case "sleeping":
       return `💤 ${who} is idle again; his asyncRewake sleeper (the oxtail hook, as Claude Code runs it) waits on his mailbox`;
     case "woken-by-sleeper":
       return [
         `⏰ ${who} is woken by his sleeper: it exited 2 with the mail, nothing was typed into his pane`,
-        ...(d.messages ?? []).map((m) => `     from ${m.from.display_name}: “${m.body}”`),
+        ...(d.messages ?? []).map((m) => `     from ${m.from}: “${m.body}”`),
       ].join("\n");
     case "woken":
       return `⏰ ${who} is woken: oxtail typed its wake line into bob's pane ${dim(JSON.stringify(`${String(d.line).slice(0, 50)}…`))}`;
     case "read_my_messages":
       return [
         `📬 ${who} reads his mail:`,
-        ...(d.messages ?? []).map((m) => `     from ${m.from.display_name}: “${m.body}”`),
+        ...(d.messages ?? []).map((m) => `     from ${m.from}: “${m.body}”`),
       ].join("\n");
     case "done":
       return `✅ ${who} is done`;

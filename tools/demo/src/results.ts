@@ -4,16 +4,9 @@ export interface ToolResult {
   error?: string;
   state?: { purpose: string } | null;
   project_root?: string;
-  rows?: {
-    tmux_session: string | null;
-    client_type: string | null;
-    pane: string | null;
-    liveness: { state: string } | null;
-    is_me: boolean;
-    state: { purpose: string } | null;
-  }[];
+  rows?: { name?: string; id?: string; client?: string; busy?: boolean; card?: string; me?: true }[];
   mode?: string;
-  turns?: { role: string; text: string }[];
+  turns?: { user?: string; assistant?: string; system?: string; tools?: string[] }[];
   message_id?: string;
   ready?: boolean;
   strategy?: string | null;
@@ -29,6 +22,7 @@ export interface ToolResult {
 export interface DemoMessage {
   id: string;
   body: string;
-  reply_to: string | null;
-  from: { session_id: string; display_name: string };
+  re?: string;
+  from: string;
+  age?: string;
 }

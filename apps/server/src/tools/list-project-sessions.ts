@@ -1,7 +1,8 @@
-import { isOxtailError } from "@oxtail/core";
+import { isOxtailError, safeLabel } from "@oxtail/core";
+import { ageOf, shortSessionId } from "@oxtail/core/runtime";
 import type { TmuxPane } from "@oxtail/wake-tmux";
 import type { ServerContext } from "../context.js";
-import { agentCwd, callerScope, inScope, isMe, isPaneOf, projectOf } from "./peers.js";
+import { agentCwd, callerScope, inScope, isMe, isPaneOf, projectOf, worktreeField } from "./peers.js";
 import { ok } from "./result.js";
 
 /**
@@ -39,21 +40,19 @@ export async function listProjectSessions(context: ServerContext, args: { projec
         ? await adapter.liveness(agent).catch(() => null)
         : null;
     const pane = panes.find((p) => isPaneOf(agent, p));
+    const tmuxName = pane?.session ?? agent.tmux?.session;
+    // A tmux session name is the peer's to choose: shown as a label, without control or format characters.
+    const name = tmuxName ? safeLabel(tmuxName) : null;
+    const active = ageOf(liveness?.lastActivity ?? agent.updated_at);
     rows.push({
-      tmux_session: pane?.session ?? agent.tmux?.session ?? null,
-      window: pane?.window ?? agent.tmux?.window ?? null,
-      pane: agent.tmux?.pane ?? null,
-      cwd: agentCwd(agent),
-      worktree: projectOf(agentCwd(agent)).worktree,
-      attached: pane ? pane.attached : null,
-      client_type: agent.client.type,
-      session_id: agent.client.session_id,
-      state: agent.state,
-      liveness: liveness
-        ? { state: liveness.state, last_activity: liveness.lastActivity, reason: liveness.reason }
-        : null,
-      last_activity: liveness?.lastActivity ?? agent.updated_at,
-      is_me: isMe(context, agent),
+      ...(name ? { name } : {}),
+      ...(agent.client.session_id ? { id: shortSessionId(agent.client.session_id) } : {}),
+      ...(agent.client.type ? { client: agent.client.type } : {}),
+      ...(liveness && liveness.state !== "unknown" ? { busy: liveness.state === "busy" } : {}),
+      ...(agent.state?.purpose ? { card: agent.state.purpose } : {}),
+      ...(active ? { active } : {}),
+      ...worktreeField(context, projectOf(agentCwd(agent)).worktree),
+      ...(isMe(context, agent) ? { me: true as const } : {}),
     });
   }
   const claimed = new Set(agents.map((a) => `${a.tmux?.socket ?? ""}|${a.tmux?.session ?? ""}`));
@@ -65,20 +64,7 @@ export async function listProjectSessions(context: ServerContext, args: { projec
     if (paneProject.id !== scope.project.id) continue;
     seen.add(key);
     if (claimed.has(key) || agents.some((a) => a.tmux?.session === pane.session && !a.tmux?.socket)) continue;
-    rows.push({
-      tmux_session: pane.session,
-      window: pane.window,
-      pane: pane.pane,
-      cwd: pane.cwd,
-      worktree: paneProject.worktree,
-      attached: pane.attached,
-      client_type: null,
-      session_id: null,
-      state: null,
-      liveness: null,
-      last_activity: null,
-      is_me: false,
-    });
+    rows.push({ name: safeLabel(pane.session), ...worktreeField(context, paneProject.worktree) });
   }
   return ok({
     project_root: scope.root,

@@ -1,21 +1,18 @@
 import { safeLabel } from "@oxtail/core";
-import type { Message } from "@oxtail/core/runtime";
+import { ageOf, type Message, shortSessionId } from "@oxtail/core/runtime";
 
 /**
- * A message as a tool returns it. The sender's fields are peer-supplied: they are shown as
- * labels with control and format characters removed. The body is data, returned as it is.
+ * A message as a tool hands it to the model: its id (to answer with `reply_to`), who sent it as a
+ * target the model can answer (the short session id; the sender's label, with control and format
+ * characters removed, when it has none), the body as it is (data), and its age.
  */
-export function messageOut(m: Message, options: { redelivered?: boolean } = {}) {
+export function messageOut(m: Message, options: { redelivered?: boolean; now?: number } = {}) {
   return {
     id: m.id,
-    from: {
-      session_id: m.from.session_id,
-      client_type: m.from.client_type === null ? null : safeLabel(m.from.client_type, 64),
-      display_name: safeLabel(m.from.display_name),
-    },
+    from: m.from.session_id ? shortSessionId(m.from.session_id) : safeLabel(m.from.display_name),
     body: m.body,
-    reply_to: m.reply_to,
-    created_at: m.created_at,
-    ...(options.redelivered ? { redelivered: true } : {}),
+    ...(m.reply_to ? { re: m.reply_to } : {}),
+    age: ageOf(m.created_at, options.now) ?? "0s",
+    ...(options.redelivered ? { redelivered: true as const } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { type AgentRecord, isOxtailError, OxtailError } from "@oxtail/core";
 import {
   assertSameProject,
@@ -45,6 +46,12 @@ export function isMe(context: ServerContext, agent: AgentRecord): boolean {
   return (
     agent.instance_id === context.self.instance_id || (mine !== null && agent.client.session_id === mine)
   );
+}
+
+/** A worktree as tools show it: absent when it is the caller's own, else relative to the caller's. */
+export function worktreeField(context: ServerContext, worktree: string): { worktree?: string } {
+  const mine = projectOf(agentCwd(context.self)).worktree;
+  return worktree === mine ? {} : { worktree: path.relative(mine, worktree) || "." };
 }
 
 /** The registered agents within a scope. */

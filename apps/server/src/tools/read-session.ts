@@ -1,7 +1,8 @@
+import type { Turn } from "@oxtail/core";
 import { isOxtailError, OxtailError } from "@oxtail/core";
-import { assertSameProject, type ProjectScope } from "@oxtail/core/runtime";
+import { ageOf, assertSameProject, type ProjectScope, shortSessionId } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
-import { agentCwd, callerScope, isPaneOf, projectOf, resolvePeer } from "./peers.js";
+import { agentCwd, callerScope, isPaneOf, projectOf, resolvePeer, worktreeField } from "./peers.js";
 import { ok } from "./result.js";
 
 interface ReadSessionArgs {
@@ -26,13 +27,17 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
     if (!isOxtailError(error, "not-found") && !isOxtailError(error, "out-of-scope")) throw error;
     return readUnclaimedPane(context, args, scope, error);
   }
-  const worktree = projectOf(agentCwd(agent)).worktree;
+  const worktree = worktreeField(context, projectOf(agentCwd(agent)).worktree);
   const adapter = context.adapterFor(agent.client.type);
   const canTranscript = Boolean(
     adapter?.capabilities.transcript && (agent.client.transcript_path || agent.client.session_id),
   );
   const mode = args.mode === "auto" ? (canTranscript ? "transcript" : "pane") : args.mode;
-  const identity = { session_id: agent.client.session_id, client_type: agent.client.type, worktree };
+  const identity = {
+    ...(agent.client.session_id ? { id: shortSessionId(agent.client.session_id) } : {}),
+    ...(agent.client.type ? { client: agent.client.type } : {}),
+    ...worktree,
+  };
 
   if (mode === "transcript") {
     if (!adapter?.readTranscript || !adapter.findTranscript) {
@@ -52,17 +57,14 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
         'The peer has no transcript yet (clients write it at the first prompt). Use mode "pane".',
       );
     const tail = await adapter.readTranscript(file, { limit: args.limit });
+    const newest = ageOf(tail.turns.at(-1)?.timestamp);
     return ok({
       mode: "transcript",
       ...identity,
-      turns: tail.turns.map((t) => ({
-        role: t.role,
-        text: t.text,
-        timestamp: t.timestamp,
-        tool_calls: t.toolCalls,
-      })),
-      truncated: tail.truncated,
-      total_messages: tail.totalTurns,
+      turns: tail.turns.map(turnOut),
+      ...(newest ? { newest } : {}),
+      ...(tail.truncated ? { truncated: true as const } : {}),
+      ...(tail.totalTurns !== null ? { total_turns: tail.totalTurns } : {}),
     });
   }
   const pane = agent.tmux?.pane;
@@ -111,11 +113,25 @@ async function readUnclaimedPane(
       'No agent is registered in that tmux session, so it has no transcript: use mode "pane".',
     );
   const text = await context.tmuxFor(null).capture(pane.pane, args.pane_lines);
-  return ok({
-    mode: "pane",
-    session_id: null,
-    client_type: null,
-    worktree: projectOf(pane.cwd).worktree,
-    pane_text: text,
-  });
+  return ok({ mode: "pane", ...worktreeField(context, projectOf(pane.cwd).worktree), pane_text: text });
+}
+
+/**
+ * A turn as the model reads it: its text under its role (`{ "user": "…" }`), its tool calls as one
+ * `name: arguments → result` line each.
+ */
+export function turnOut(turn: Turn): {
+  user?: string;
+  assistant?: string;
+  system?: string;
+  tools?: string[];
+} {
+  const tools = turn.toolCalls.map(
+    (c) => `${c.name}${c.summary ? `: ${c.summary}` : ""}${c.result ? ` → ${c.result}` : ""}`,
+  );
+  // A turn that only called tools (its text empty) is the assistant's: the role goes with the text.
+  return {
+    ...(turn.text || !tools.length ? { [turn.role]: turn.text } : {}),
+    ...(tools.length ? { tools } : {}),
+  };
 }

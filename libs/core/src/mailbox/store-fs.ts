@@ -3,7 +3,7 @@ import path from "node:path";
 import { isOxtailError, OxtailError } from "../errors.js";
 import { ensurePrivatePath, listPrivateDir, storageFailure, verifyPrivatePath } from "../home/home.js";
 import { createPrivateFile, readPrivateFile, removePrivateFile } from "../home/private-file.js";
-import { isMessageId, messageIdTime } from "../ids.js";
+import { isMessageId, MESSAGE_ID_PATTERN, messageIdTime } from "../ids.js";
 import { isProcessTokenAlive, selfProcess } from "../process/liveness.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
 import { ringSleeper } from "../wake/sleeper.js";
@@ -39,8 +39,8 @@ export const CLAIM_RECHECK_MS = 200;
 /** How soon watchers are poked again when a scan deferred messages of its own millisecond. */
 const DEFER_RETRY_MS = 2;
 
-const NEW_NAME_RE = /^([0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8})\.json$/;
-const CLAIMED_NAME_RE = /^([0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8})\.json\.(\d+-[A-Za-z0-9]+)$/;
+const NEW_NAME_RE = new RegExp(`^(${MESSAGE_ID_PATTERN})\\.json$`);
+const CLAIMED_NAME_RE = new RegExp(`^(${MESSAGE_ID_PATTERN})\\.json\\.(\\d+-[A-Za-z0-9]+)$`);
 const TMP_NAME_RE = /^[0-9a-f-]+\.(\d+-[A-Za-z0-9]+)\.tmp$/;
 
 /** Options for {@link createFsMailboxStore}. */

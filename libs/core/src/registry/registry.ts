@@ -1,5 +1,5 @@
 import { isOxtailError, OxtailError } from "../errors.js";
-import { isSessionId } from "../ids.js";
+import { isSessionId, isSessionIdPrefix } from "../ids.js";
 import { instanceMailboxKey, type MailboxKey, sessionMailboxKey } from "../mailbox/types.js";
 import { isProcessAlive } from "../process/liveness.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
@@ -155,6 +155,22 @@ export function findAgent(agents: readonly AgentRecord[], target: string): Agent
         .join(", ")}.`,
       { data: { candidates } },
     );
+  }
+  // A short session id, as the tools show it: a prefix that names exactly one agent.
+  if (isSessionIdPrefix(wanted)) {
+    const prefix = wanted.toLowerCase();
+    const hits = agents.filter((a) => a.client.session_id?.startsWith(prefix));
+    if (hits.length === 1 && hits[0]) return hits[0];
+    if (hits.length > 1) {
+      const candidates = hits.map((a) => ({ session_id: a.client.session_id, client_type: a.client.type }));
+      throw new OxtailError(
+        "ambiguous-target",
+        `${hits.length} agents have session ids starting ${JSON.stringify(wanted)}. Name one by more of its id: ${candidates
+          .map((c) => c.session_id)
+          .join(", ")}.`,
+        { data: { candidates } },
+      );
+    }
   }
   throw new OxtailError(
     "not-found",

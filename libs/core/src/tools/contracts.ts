@@ -5,8 +5,12 @@ import { MAX_IDEMPOTENCY_KEY_CHARS } from "../mailbox/idempotency.js";
 import { MAX_BODY_BYTES } from "../mailbox/types.js";
 import { MAX_PURPOSE_CHARS, StateCardSchema } from "../registry/types.js";
 
-/** Version of every tool's structured output. */
-export const TOOL_SCHEMA_VERSION = 1;
+/**
+ * Version of every tool's structured output. 2: shaped for the model that reads it (clients pass
+ * `structuredContent` to their model, docs/tokens.md): no nulls or defaults, short session ids,
+ * relative ages.
+ */
+export const TOOL_SCHEMA_VERSION = 2;
 /** `ask_peer`'s default wait (SPEC §3), overridden by `OXTAIL_ASK_PEER_TIMEOUT_MS`. */
 export const DEFAULT_ASK_TIMEOUT_MS = 45_000;
 /** How many messages `read_my_messages` returns at most by default. */
@@ -36,32 +40,22 @@ export const ToolErrorSchema = z.object({
 /** The error result of a tool. */
 export type ToolError = z.infer<typeof ToolErrorSchema>;
 
-const target = z
-  .string()
-  .min(1)
-  .max(512)
-  .describe("A peer's tmux session name, or its client session id (UUID).");
-const projectRoot = z
-  .string()
-  .max(4096)
-  .optional()
-  .describe(
-    "Omit it: the project is inferred from your cwd (its git repository, every worktree included). If given, it must be a folder of your own project (a worktree or the main checkout); any other project is out-of-scope.",
-  );
-const sessionId = z.string().max(128).describe("The client's session id: a UUID.");
+const target = z.string().min(1).max(512).describe("Peer's tmux name or session id");
+const projectRoot = z.string().max(4096).optional().describe("Omit: inferred from your cwd");
+const sessionId = z.string().max(128).describe("Your client's session id (UUID)");
 const body = (what: string) =>
   z
     .string()
     .min(1)
     .max(MAX_BODY_BYTES)
     .refine((b) => Buffer.byteLength(b, "utf8") <= MAX_BODY_BYTES, `at most ${MAX_BODY_BYTES} bytes in UTF-8`)
-    .describe(`${what}, plain text, at most ${MAX_BODY_BYTES} bytes (UTF-8).`);
+    .describe(`${what}: plain text, at most ${MAX_BODY_BYTES / 1024} KiB`);
 const idempotencyKey = z
   .string()
   .min(1)
   .max(MAX_IDEMPOTENCY_KEY_CHARS)
   .optional()
-  .describe("Any unique string; a retry with the same key sends nothing again and returns the first result.");
+  .describe("A retry with the same key sends nothing new");
 
 /** A wake as `ask_peer` and `wake_status` report it. */
 export const WakeReportSchema = z.object({
@@ -85,44 +79,43 @@ const LivenessSchema = z.object({
   reason: z.string(),
 });
 
+/** A relative age, e.g. `12s`, `5m`, `3h`, `2d`. */
+const age = z.string().regex(/^\d+[smhd]$/);
+
+/** One row of list_project_sessions: fields that do not apply are absent. */
 const SessionRowSchema = z.object({
-  tmux_session: z.string().nullable(),
-  window: z.string().nullable(),
-  pane: z.string().nullable(),
-  cwd: z.string().nullable(),
-  worktree: z.string().nullable().describe("Top folder of the worktree the row's cwd is in."),
-  attached: z.boolean().nullable(),
-  client_type: z.string().nullable(),
-  session_id: z.string().nullable(),
-  state: StateCardSchema.nullable(),
-  liveness: LivenessSchema.nullable(),
-  last_activity: z.string().nullable(),
-  is_me: z.boolean(),
+  name: z.string().optional().describe("tmux session name."),
+  id: z.string().optional().describe("Session id, short (a unique prefix works as a target)."),
+  client: z.string().optional(),
+  busy: z.boolean().optional().describe("Absent when unknown."),
+  card: z.string().optional().describe("The agent's state card."),
+  active: age.optional().describe("Time since its last activity."),
+  worktree: z.string().optional().describe("Its worktree, when not yours: a path relative to yours."),
+  me: z.literal(true).optional(),
 });
 
+/** A message as tools hand it to the model. */
 const MessageOutSchema = z.object({
   id: z.string(),
-  from: z.object({
-    session_id: z.string().nullable(),
-    client_type: z.string().nullable(),
-    display_name: z.string(),
-  }),
+  from: z.string().describe("The sender: its short session id (a target), or its name when it has none."),
   body: z.string(),
-  reply_to: z.string().nullable(),
-  created_at: z.string(),
+  re: z.string().optional().describe("The id of the message this one answers."),
+  age,
   redelivered: z
     .literal(true)
     .optional()
     .describe("Handed out before by a reader that stopped before it was confirmed: you may have seen it."),
 });
 
+/**
+ * One turn of a transcript: its text under its role (`{ "user": "…" }`), the tool calls it made as
+ * `name: arguments → result` lines.
+ */
 const TurnSchema = z.object({
-  role: z.enum(["user", "assistant", "system"]),
-  text: z.string(),
-  timestamp: z.string().nullable(),
-  tool_calls: z.array(
-    z.object({ name: z.string(), summary: z.string(), result: z.string().nullable().optional() }),
-  ),
+  user: z.string().optional(),
+  assistant: z.string().optional(),
+  system: z.string().optional(),
+  tools: z.array(z.string()).optional(),
 });
 
 const ok = { ok: z.literal(true), schema_version: z.literal(TOOL_SCHEMA_VERSION) };
@@ -172,7 +165,7 @@ export const TOOL_CONTRACTS = {
     name: "list_project_sessions",
     title: "List project sessions",
     description:
-      "List the coding agents and other tmux sessions working in this project (this git repository, all its worktrees): one row per agent with its session id, client, tmux pane, state card and busy/idle. Use it first to find a peer to read, message or ask.",
+      "List the agents in this project (all worktrees) with id, client, busy/idle and state card. Start here.",
     input: z.object({ project_root: projectRoot }),
     output: z.object({
       ...ok,
@@ -188,8 +181,7 @@ export const TOOL_CONTRACTS = {
   read_session: {
     name: "read_session",
     title: "Read a peer's session",
-    description:
-      "Read what a peer agent has been doing: its transcript as clean turns (newest `limit`), or the last lines of its tmux pane. `name` is a tmux session name or a session id. Read-only; it does not message the peer.",
+    description: "Read a peer's latest turns, or its terminal screen (mode pane). Does not message it.",
     input: z.object({
       name: target,
       project_root: projectRoot,
@@ -200,12 +192,13 @@ export const TOOL_CONTRACTS = {
     output: z.object({
       ...ok,
       mode: z.enum(["transcript", "pane"]),
-      session_id: z.string().nullable(),
-      client_type: z.string().nullable(),
-      worktree: z.string().nullable().describe("Top folder of the worktree the peer works in."),
-      turns: z.array(TurnSchema).optional(),
-      truncated: z.boolean().optional(),
-      total_messages: z.number().nullable().optional(),
+      id: z.string().optional().describe("The peer's short session id."),
+      client: z.string().optional(),
+      worktree: z.string().optional().describe("The peer's worktree, when not yours: relative to yours."),
+      turns: z.array(TurnSchema).optional().describe("Oldest first."),
+      newest: age.optional().describe("Age of the newest turn."),
+      truncated: z.literal(true).optional().describe("Older turns exist."),
+      total_turns: z.number().optional(),
       pane_text: z.string().optional(),
     }),
     annotations: readOnly,
@@ -214,7 +207,7 @@ export const TOOL_CONTRACTS = {
     name: "claim_session",
     title: "Claim my session id",
     description:
-      "Tell this oxtail server which agent session it serves: your client's session id (get_my_session's session_id_hint says where your client keeps it). Needed only when get_my_session shows no session id. Finds your transcript and moves any mail waiting for this server into your session's mailbox.",
+      "Tell oxtail your session id, only when get_my_session shows none (its hint says where to find it).",
     input: z.object({ session_id: sessionId }),
     output: z.object({ ...ok, session_id: z.string(), transcript_path: z.string().nullable() }),
     annotations: localWrite,
@@ -223,13 +216,9 @@ export const TOOL_CONTRACTS = {
   set_my_state: {
     name: "set_my_state",
     title: "Set my state card",
-    description:
-      "Post a one-line state card (at most 200 characters) saying what you are working on, so peers see it in list_project_sessions without reading your transcript.",
+    description: "Post a one-line card saying what you are working on; peers see it in the list.",
     input: z.object({
-      purpose: z
-        .string()
-        .max(MAX_PURPOSE_CHARS)
-        .describe(`What you are doing, in one plain line (at most ${MAX_PURPOSE_CHARS} characters).`),
+      purpose: z.string().max(MAX_PURPOSE_CHARS).describe(`At most ${MAX_PURPOSE_CHARS} characters`),
     }),
     output: z.object({ ...ok, state: StateCardSchema }),
     annotations: localWrite,
@@ -238,11 +227,11 @@ export const TOOL_CONTRACTS = {
   send_message: {
     name: "send_message",
     title: "Send a message to a peer",
-    description: `Send a message to a peer agent in this project (by tmux name or session id). Fire-and-forget: it does NOT wait for an answer and does not wake the peer; use ask_peer to delegate and wait. Body at most ${MAX_BODY_BYTES} bytes. Set reply_to to answer a message you received.`,
+    description: "Message a peer; does NOT wait for an answer (ask_peer does). reply_to answers a message.",
     input: z.object({
       target,
       body: body("The message"),
-      reply_to: z.string().max(64).optional().describe("Id of the message this answers."),
+      reply_to: z.string().max(64).optional(),
       idempotency_key: idempotencyKey,
     }),
     output: z.object({
@@ -257,8 +246,7 @@ export const TOOL_CONTRACTS = {
   read_my_messages: {
     name: "read_my_messages",
     title: "Read my messages",
-    description:
-      "Return and consume the messages peers sent you, oldest first, each with its sender and id, and how many still wait. Answer one with send_message(reply_to=id).",
+    description: "Take the messages peers sent you, oldest first. Answer with send_message(reply_to=id).",
     input: z.object({
       max_messages: z
         .number()
@@ -266,14 +254,14 @@ export const TOOL_CONTRACTS = {
         .min(1)
         .max(500)
         .optional()
-        .describe(`At most this many messages (default ${DEFAULT_READ_MAX_MESSAGES}).`),
+        .describe(`Default ${DEFAULT_READ_MAX_MESSAGES}`),
       max_bytes: z
         .number()
         .int()
         .min(1024)
         .max(MAX_READ_BYTES)
         .optional()
-        .describe(`At most about this many bytes of messages (default ${DEFAULT_READ_MAX_BYTES}).`),
+        .describe(`Default ${DEFAULT_READ_MAX_BYTES}`),
     }),
     output: z.object({ ...ok, messages: z.array(MessageOutSchema), remaining: z.number().int() }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -282,18 +270,12 @@ export const TOOL_CONTRACTS = {
     name: "ask_peer",
     title: "Ask a peer and wait",
     description:
-      "Delegate to a peer agent and wait for its answer: sends the question, wakes the peer if it sits idle at its prompt, and returns the peer's reply. On timeout the question stays delivered and a late reply arrives through read_my_messages.",
+      "Ask a peer and wait for its reply, waking it if idle. After a timeout the reply comes as a message.",
     input: z.object({
       target,
       body: body("The question"),
       idempotency_key: idempotencyKey,
-      timeout_ms: z
-        .number()
-        .int()
-        .min(1)
-        .max(3_600_000)
-        .optional()
-        .describe("How long to wait (default 45 s)."),
+      timeout_ms: z.number().int().min(1).max(3_600_000).optional().describe("Default 45000"),
     }),
     output: z.object({
       ...ok,
@@ -309,8 +291,7 @@ export const TOOL_CONTRACTS = {
   register_my_session: {
     name: "register_my_session",
     title: "Register my session (debug)",
-    description:
-      "Pin this server's identity directly, for debugging. Prefer claim_session, which also finds the transcript.",
+    description: "Debugging: pin your session id. Prefer claim_session.",
     input: z.object({
       session_id: sessionId,
       client_type: z
@@ -325,8 +306,7 @@ export const TOOL_CONTRACTS = {
   get_my_session: {
     name: "get_my_session",
     title: "Get my session",
-    description:
-      "Show this server's registry record and how session detection went (each strategy, what it found, why one won). Use it to check that peers can see you.",
+    description: "Show your own record as peers see it, and how oxtail detected your session.",
     input: z.object({}),
     output: z.object({
       ...ok,
@@ -345,8 +325,7 @@ export const TOOL_CONTRACTS = {
   wake_status: {
     name: "wake_status",
     title: "Can a peer be woken",
-    description:
-      "Tell whether and how a peer can be woken now: its client, whether its tmux pane is reachable, busy or idle, and the wake strategy that would be used. Does not wake it.",
+    description: "Tell whether and how a peer could be woken now, without waking it.",
     input: z.object({ target }),
     output: z.object({
       ...ok,
