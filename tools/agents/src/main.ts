@@ -3,7 +3,7 @@
 //             model; prints both screens side by side. (It grows into an oxtail ask_peer round trip as
 //             the server and wake land.)
 //   install   install the pinned clients into the cache and print where they are.
-//   record-fixtures [claude|codex]   record real transcripts into the adapters' test fixtures.
+//   record-fixtures [claude|codex|gemini]   record real transcripts into the adapters' test fixtures.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,12 +91,13 @@ async function demo(): Promise<void> {
 if (command === "demo") {
   await demo();
 } else if (command === "record-fixtures") {
-  const { recordClaude, recordCodex } = await import("./record-fixtures.ts");
+  const { recordClaude, recordCodex, recordGemini } = await import("./record-fixtures.ts");
   const tmux = new PrivateTmux("oxtail-fixtures");
   try {
     const which = process.argv[3];
     if (!which || which === "claude") await recordClaude(tmux);
     if (!which || which === "codex") await recordCodex(tmux);
+    if (!which || which === "gemini") await recordGemini(tmux);
   } finally {
     tmux.kill();
   }
@@ -104,6 +105,6 @@ if (command === "demo") {
   for (const kind of Object.keys(CLIENT_PACKAGES) as (keyof typeof CLIENT_PACKAGES)[])
     console.log(`${kind}: ${ensureClient(kind)}`);
 } else {
-  console.error("usage: npm run agents -- [demo|install|record-fixtures [claude|codex]]");
+  console.error("usage: npm run agents -- [demo|install|record-fixtures [claude|codex|gemini]]");
   process.exit(2);
 }
