@@ -223,14 +223,18 @@ export class Agent {
     } else {
       // Gemini CLI writes its chat file at launch; its composer shows a placeholder while empty, and a
       // hook or MCP server still starting shows above it.
+      // A prompt typed while a hook runs stays in the composer: the screen must stay quiet for 1.5 s.
+      let quietSince = 0;
       await until("Gemini CLI to be idle at its composer", timeoutMs, () => {
         const screen = this.screen();
-        return (
+        const quiet =
           this.transcriptPath() !== null &&
           screen.includes("Type your message") &&
           !screen.includes("Executing Hook") &&
-          !/Connecting to MCP|MCP servers? (are )?(starting|initializing)/i.test(screen)
-        );
+          !/Connecting to MCP|MCP servers? (are )?(starting|initializing)/i.test(screen);
+        if (!quiet) quietSince = 0;
+        else quietSince ||= Date.now();
+        return quiet && Date.now() - quietSince >= 1500;
       });
     }
   }

@@ -137,9 +137,15 @@ export async function startScriptedEndpoint(format: WireFormat, script: Script):
         const results = toolResultsOf(format, body);
         record.action = resolveStep(cursor.next(), offeredTools(format, body), results.at(-1) ?? null, raw);
         callCounter += 1;
-        if (format === "anthropic") streamAnthropic(res, record.action, callCounter, body);
-        else if (format === "gemini") streamGemini(res, record.action);
-        else streamOpenAi(res, record.action, callCounter);
+        const action = record.action;
+        const n = callCounter;
+        const answer = () => {
+          if (format === "anthropic") streamAnthropic(res, action, n, body);
+          else if (format === "gemini") streamGemini(res, action);
+          else streamOpenAi(res, action, n);
+        };
+        if (action.delayMs) setTimeout(answer, action.delayMs);
+        else answer();
         const mainCount = requests.filter((r) => r.main).length;
         for (const w of waiters.filter((w) => mainCount >= w.count)) {
           waiters.splice(waiters.indexOf(w), 1);
