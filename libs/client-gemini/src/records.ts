@@ -94,12 +94,19 @@ interface Part {
   thought?: unknown;
 }
 
-/** The text parts of a message's content (a string, a part, or a list of parts); thoughts left out. */
-export function partsText(content: unknown): string {
+/** A part that is context a hook appended (`<hook_context>…</hook_context>`), not the prompt itself. */
+const isHookContext = (text: string) => /^<hook_context>[\s\S]*<\/hook_context>$/.test(text.trim());
+
+/**
+ * The text parts of a message's content (a string, a part, or a list of parts); thoughts left out, and
+ * with `withoutHookContext` the parts hooks appended.
+ */
+export function partsText(content: unknown, options: { withoutHookContext?: boolean } = {}): string {
   if (typeof content === "string") return content;
   const parts = Array.isArray(content) ? content : content && typeof content === "object" ? [content] : [];
   return (parts as Part[])
     .filter((p) => p && typeof p.text === "string" && p.thought !== true)
+    .filter((p) => !(options.withoutHookContext && isHookContext(p.text as string)))
     .map((p) => p.text as string)
     .join("\n");
 }

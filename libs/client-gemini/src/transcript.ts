@@ -37,8 +37,9 @@ export function turnOf(message: ChatMessage): Turn | null {
   const r = message.record;
   const timestamp = message.timestamp;
   if (message.type === "user") {
-    // What the user typed (`displayContent`) when it has text; else what the model got (a continuation).
-    const text = (partsText(r.displayContent) || partsText(r.content)).trim();
+    // What the model got, without the context hooks appended (`<hook_context>` parts). Not
+    // `displayContent`: measured in 0.61.0, it can repeat an earlier prompt of the same turn.
+    const text = (partsText(r.content, { withoutHookContext: true }) || partsText(r.displayContent)).trim();
     if (!text || isSessionContext(text)) return null;
     return { role: "user", text, timestamp, toolCalls: [] };
   }
