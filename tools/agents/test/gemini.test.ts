@@ -10,8 +10,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
-import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
 import { toolResultsOf } from "../src/endpoint.ts";
+import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
 import { jsonInResult } from "../src/script.ts";
 
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
