@@ -36,6 +36,7 @@ describe("oxtail CLI", () => {
     for (const flag of [
       "--claude",
       "--codex",
+      "--gemini",
       "--sleeper",
       "--no-sleeper",
       "--project",

@@ -121,7 +121,9 @@ describe("oxtail setup → doctor → uninstall", () => {
     expect(oxtail("uninstall").code).toBe(0);
     expect(fs.readdirSync(home)).toEqual([]);
     roundTrip();
-  });
+    // Every client's setup, doctor (a server and a hook started per client) and uninstall, twice: slow on a
+    // loaded machine.
+  }, 120_000);
 
   it("writes through symlinked configs: the links stay links, their targets are restored byte-exactly", () => {
     put(home, "dotfiles/claude.json", CLAUDE_JSON);

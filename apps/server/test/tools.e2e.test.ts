@@ -221,6 +221,7 @@ describe("identity and state", () => {
     expect(mine.adapters).toEqual([
       { name: "claude", loaded: true },
       { name: "codex", loaded: true },
+      { name: "gemini", loaded: true },
     ]);
   });
 

@@ -5,10 +5,12 @@ import { processTree } from "@oxtail/wake-tmux";
 import { type ScriptedEndpoint, startScriptedEndpoint } from "./endpoint.ts";
 import {
   DUMMY_ANTHROPIC_KEY,
+  DUMMY_GEMINI_KEY,
   DUMMY_OPENAI_KEY,
   type McpServerConfig,
   prepareClaudeHome,
   prepareCodexHome,
+  prepareGeminiHome,
 } from "./homes.ts";
 import { type ClientKind, ensureClient } from "./install.ts";
 import { processesWithEnv, terminate } from "./processes.ts";
@@ -18,6 +20,7 @@ import {
   countCompletedTurns,
   findTranscript,
   findTranscripts,
+  geminiSessionId,
   readClaudeSessionFile,
   readClaudeStatus,
 } from "./transcripts.ts";
@@ -119,7 +122,7 @@ export class Agent {
     const bin = ensureClient(options.kind);
     const projectDir = fs.realpathSync(options.projectDir);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), `oxtail-agent-${options.kind}-`));
-    const format = options.kind === "claude" ? "anthropic" : "openai";
+    const format = options.kind === "claude" ? "anthropic" : options.kind === "codex" ? "openai" : "gemini";
     const endpoint = await startScriptedEndpoint(format, options.script ?? []);
     const mcp = options.mcpServers ?? {};
     const env: Record<string, string> = {
@@ -146,10 +149,21 @@ export class Agent {
         CLAUDE_CODE_MAX_RETRIES: "1",
       });
       args.push("--dangerously-skip-permissions");
-    } else {
+    } else if (options.kind === "codex") {
       prepareCodexHome(home, projectDir, endpoint.baseUrl, mcp);
       env.OPENAI_API_KEY = DUMMY_OPENAI_KEY;
       if (!options.daemon) args.push("--no-daemon");
+    } else {
+      prepareGeminiHome(home, mcp);
+      Object.assign(env, {
+        GEMINI_API_KEY: DUMMY_GEMINI_KEY,
+        // Plain http is accepted for loopback only.
+        GOOGLE_GEMINI_BASE_URL: endpoint.baseUrl,
+        // A headless run in a fresh folder: trusted, as a user's own project is.
+        GEMINI_CLI_TRUST_WORKSPACE: "true",
+      });
+      // No confirmation before each tool call: the scripted agent works alone.
+      args.push("--approval-mode=yolo");
     }
     args.push(...(options.args ?? []));
     await options.beforeStart?.(home);
@@ -204,8 +218,24 @@ export class Agent {
         timeoutMs,
         () => readClaudeStatus(this.home) === "idle" && this.screen().includes("❯"),
       );
-    } else {
+    } else if (this.kind === "codex") {
       await until("Codex to draw its composer footer", timeoutMs, () => this.screen().includes("for agents"));
+    } else {
+      // Gemini CLI writes its chat file at launch; its composer shows a placeholder while empty, and a
+      // hook or MCP server still starting shows above it.
+      // A prompt typed while a hook runs stays in the composer: the screen must stay quiet for 1.5 s.
+      let quietSince = 0;
+      await until("Gemini CLI to be idle at its composer", timeoutMs, () => {
+        const screen = this.screen();
+        const quiet =
+          this.transcriptPath() !== null &&
+          screen.includes("Type your message") &&
+          !screen.includes("Executing Hook") &&
+          !/Connecting to MCP|MCP servers? (are )?(starting|initializing)/i.test(screen);
+        if (!quiet) quietSince = 0;
+        else quietSince ||= Date.now();
+        return quiet && Date.now() - quietSince >= 1500;
+      });
     }
   }
 
@@ -219,6 +249,25 @@ export class Agent {
     const before = this.completedTurns();
     const requests = this.endpoint.mainRequests().length;
     this.tmux.submit(this.session, text);
+    if (this.kind === "gemini") {
+      // Measured on Gemini CLI 0.61.0: the first prompt after launch can stay in the composer after
+      // its Enter (later ones submit); a submitted prompt shows as a model request or a chat message.
+      const messages = () => this.chatLines();
+      const lines = messages();
+      for (let retry = 0; retry < 2; retry++) {
+        const began = await until(
+          `Gemini CLI to begin the turn for ${JSON.stringify(text.slice(0, 40))}`,
+          8_000,
+          () =>
+            this.endpoint.mainRequests().length > requests ||
+            messages() > lines ||
+            this.completedTurns() > before,
+        ).catch(() => false);
+        if (began) break;
+        console.warn(`[agents] Gemini CLI did not begin the turn within 8 s; pressing Enter again`);
+        this.tmux.keys(this.session, "Enter");
+      }
+    }
     if (this.kind === "claude") {
       // Right after start-up (hooks still settling) Claude Code can drop the Enter and keep the text in
       // its composer; seen in CI as a turn that never began. A submitted prompt shows within seconds as
@@ -249,6 +298,22 @@ export class Agent {
       // Say what the client showed: the screen is the first thing to look at.
       throw new Error(`${(error as Error).message}\n--- ${this.kind}'s screen:\n${this.screen()}`);
     }
+  }
+
+  /** Lines in the newest transcript (Gemini CLI: its chat grows with every message). */
+  private chatLines(): number {
+    const file = this.transcriptPath();
+    try {
+      return file ? fs.readFileSync(file, "utf8").split("\n").length : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Gemini CLI's session id, from its chat file (written at launch). */
+  geminiSessionId(): string | null {
+    const file = this.transcriptPath();
+    return file ? geminiSessionId(file) : null;
   }
 
   /** Claude Code's session id, from its own session file (the pane's process is Claude Code). */

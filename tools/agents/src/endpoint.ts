@@ -2,8 +2,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Action, resolveStep, type Script, ScriptCursor } from "./script.ts";
 
-/** Which wire format: Claude Code speaks the Anthropic Messages API, Codex the OpenAI Responses API. */
-export type WireFormat = "anthropic" | "openai";
+/**
+ * Which wire format: Claude Code speaks the Anthropic Messages API, Codex the OpenAI Responses API,
+ * Gemini CLI the Gemini API (`POST /v1beta/models/<model>:streamGenerateContent?alt=sse`).
+ */
+export type WireFormat = "anthropic" | "openai" | "gemini";
 
 /** One request the endpoint received. */
 export interface RecordedRequest {
@@ -42,6 +45,17 @@ export function toolResultsOf(format: WireFormat, body: unknown): string[] {
       : Array.isArray(content)
         ? content.map((c) => (typeof c === "string" ? c : ((c as { text?: string }).text ?? ""))).join("")
         : JSON.stringify(content ?? "");
+  if (format === "gemini") {
+    type Parts = { parts?: { functionResponse?: { response?: { output?: unknown } } }[] }[];
+    for (const content of (body as { contents?: Parts }).contents ?? []) {
+      for (const part of content.parts ?? []) {
+        const response = part?.functionResponse?.response;
+        if (response)
+          out.push(typeof response.output === "string" ? response.output : JSON.stringify(response));
+      }
+    }
+    return out;
+  }
   if (format === "anthropic") {
     for (const message of (body as { messages?: { role: string; content: unknown }[] }).messages ?? []) {
       if (message.role !== "user" || !Array.isArray(message.content)) continue;
@@ -60,6 +74,10 @@ export function toolResultsOf(format: WireFormat, body: unknown): string[] {
 
 /** Every tool name a request offers, flattening Responses-API namespaces to `<namespace>__<tool>`. */
 export function offeredTools(format: WireFormat, body: unknown): string[] {
+  if (format === "gemini") {
+    const tools = (body as { tools?: { functionDeclarations?: { name?: string }[] }[] }).tools ?? [];
+    return tools.flatMap((t) => (t.functionDeclarations ?? []).flatMap((f) => (f.name ? [f.name] : [])));
+  }
   const tools =
     (body as { tools?: { name?: string; type?: string; tools?: { name?: string }[] }[] }).tools ?? [];
   const names: string[] = [];
@@ -75,6 +93,7 @@ export function offeredTools(format: WireFormat, body: unknown): string[] {
 
 function isMainRequest(format: WireFormat, path: string, body: unknown): boolean {
   const b = body as { tools?: unknown[]; text?: { format?: { type?: string } } } | null;
+  if (format === "gemini") return path.includes(":streamGenerateContent") && Boolean(b?.tools?.length);
   if (format === "anthropic")
     return path.startsWith("/v1/messages") && !path.includes("count_tokens") && Boolean(b?.tools?.length);
   return (
@@ -118,8 +137,15 @@ export async function startScriptedEndpoint(format: WireFormat, script: Script):
         const results = toolResultsOf(format, body);
         record.action = resolveStep(cursor.next(), offeredTools(format, body), results.at(-1) ?? null, raw);
         callCounter += 1;
-        if (format === "anthropic") streamAnthropic(res, record.action, callCounter, body);
-        else streamOpenAi(res, record.action, callCounter);
+        const action = record.action;
+        const n = callCounter;
+        const answer = () => {
+          if (format === "anthropic") streamAnthropic(res, action, n, body);
+          else if (format === "gemini") streamGemini(res, action);
+          else streamOpenAi(res, action, n);
+        };
+        if (action.delayMs) setTimeout(answer, action.delayMs);
+        else answer();
         const mainCount = requests.filter((r) => r.main).length;
         for (const w of waiters.filter((w) => mainCount >= w.count)) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -134,7 +160,7 @@ export async function startScriptedEndpoint(format: WireFormat, script: Script):
   const { port } = server.address() as AddressInfo;
 
   return {
-    baseUrl: format === "anthropic" ? `http://127.0.0.1:${port}` : `http://127.0.0.1:${port}/v1`,
+    baseUrl: format === "openai" ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`,
     requests,
     mainRequests: () => requests.filter((r) => r.main),
     get remaining() {
@@ -294,6 +320,47 @@ function streamOpenAi(res: http.ServerResponse, action: Action, n: number): void
   sse(res, events);
 }
 
+/**
+ * Gemini API streaming: each SSE event is `data: <GenerateContentResponse>` (candidates with
+ * `content.parts`: text, `thought: true` text, or `functionCall {name, args}`; `finishReason`;
+ * `usageMetadata`). The client sends tool results back as `functionResponse` parts.
+ */
+function streamGemini(res: http.ServerResponse, action: Action): void {
+  const parts: Record<string, unknown>[] = [];
+  if (action.think) parts.push({ text: action.think, thought: true });
+  if (action.text) parts.push({ text: action.text });
+  if (action.kind === "tool") parts.push({ functionCall: { name: action.name, args: action.args } });
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  res.write(`data: ${JSON.stringify(geminiResponse(parts))}\r\n\r\n`);
+  res.end();
+}
+
+function geminiResponse(parts: Record<string, unknown>[]): Record<string, unknown> {
+  return {
+    candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
+    usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+    modelVersion: "scripted",
+  };
+}
+
+/** A value that fits a Gemini response schema (the client's own side requests: routing, summaries). */
+function fromSchema(schema: unknown): unknown {
+  const s = (schema ?? {}) as {
+    type?: string;
+    properties?: Record<string, unknown>;
+    items?: unknown;
+    enum?: unknown[];
+  };
+  const type = (s.type ?? "").toLowerCase();
+  if (s.enum?.length) return s.enum[0];
+  if (type === "object" || s.properties)
+    return Object.fromEntries(Object.entries(s.properties ?? {}).map(([k, v]) => [k, fromSchema(v)]));
+  if (type === "array") return [];
+  if (type === "integer" || type === "number") return 5;
+  if (type === "boolean") return false;
+  return "oxtail";
+}
+
 /** `mcp__server__tool` → [`mcp__server`, `tool`]; a plain name has no namespace. */
 function splitNamespace(name: string): [string | null, string] {
   const at = name.lastIndexOf("__");
@@ -324,6 +391,26 @@ function answerAuxiliary(
       0,
     );
     return;
+  }
+  if (format === "gemini" && method === "POST") {
+    const config = (body as { generationConfig?: { responseJsonSchema?: unknown; responseSchema?: unknown } })
+      ?.generationConfig;
+    const schema = config?.responseJsonSchema ?? config?.responseSchema;
+    if (path.includes(":countTokens")) {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ totalTokens: 10 }));
+      return;
+    }
+    const text = schema ? JSON.stringify(fromSchema(schema)) : "ok";
+    if (path.includes(":streamGenerateContent")) {
+      streamGemini(res, { kind: "text", text });
+      return;
+    }
+    if (path.includes(":generateContent")) {
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(geminiResponse([{ text }])));
+      return;
+    }
   }
   if (method === "HEAD" || (method === "GET" && path === "/")) {
     res.writeHead(200).end();

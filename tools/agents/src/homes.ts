@@ -30,6 +30,7 @@ export interface McpServerConfig {
 /** The dummy API keys: nothing leaves the machine, the endpoint ignores them. */
 export const DUMMY_ANTHROPIC_KEY = "sk-ant-api03-oxtail-harness-dummy-key-0000000000000000000000AA";
 export const DUMMY_OPENAI_KEY = "sk-oxtail-harness-dummy-0000000000000000";
+export const DUMMY_GEMINI_KEY = "oxtail-harness-dummy-gemini-key";
 
 function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -130,4 +131,23 @@ export function prepareCodexHome(
   }
   fs.mkdirSync(path.join(home, ".codex"), { recursive: true });
   fs.writeFileSync(path.join(home, ".codex", "config.toml"), `${lines.join("\n")}\n`, { mode: 0o600 });
+}
+
+/**
+ * A throwaway HOME for Gemini CLI: API-key auth chosen in settings (with only the variables set it
+ * picks another login and exits 41), no update checks or usage statistics, and the MCP servers.
+ * The model endpoint comes from `GOOGLE_GEMINI_BASE_URL`, set by the launcher.
+ */
+export function prepareGeminiHome(home: string, mcpServers: Record<string, McpServerConfig>): void {
+  writeJson(path.join(home, ".gemini", "settings.json"), {
+    security: { auth: { selectedType: "gemini-api-key" } },
+    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+    privacy: { usageStatisticsEnabled: false },
+    mcpServers: Object.fromEntries(
+      Object.entries(mcpServers).map(([name, s]) => [
+        name,
+        { command: s.command, args: s.args, env: s.env ?? {} },
+      ]),
+    ),
+  });
 }

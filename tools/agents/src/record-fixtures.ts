@@ -47,7 +47,7 @@ function saveCodex(agent: Agent, codexHome: string): string {
 
 /** Start a client for recording in `dir`, with the echo MCP server, and wait until the server is up. */
 async function startRecording(
-  kind: "claude" | "codex",
+  kind: "claude" | "codex" | "gemini",
   tmux: PrivateTmux,
   dir: string,
   script: Script,
@@ -140,6 +140,48 @@ export async function recordCodex(tmux: PrivateTmux): Promise<void> {
     await agent.prompt("Anything else?");
     const saved = saveCodex(agent, path.join(ROOT, "libs/client-codex/test/fixtures/codex-home"));
     console.log(`codex: saved ${saved}`);
+  } finally {
+    await agent.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Copy the Gemini CLI chats, keeping their layout: tmp/<project>/chats/session-<time>-<id8>.jsonl. */
+function saveGemini(agent: Agent, geminiHome: string): string {
+  const file = agent.transcriptPath();
+  if (!file) throw new Error("gemini: no chat was written");
+  fs.rmSync(geminiHome, { recursive: true, force: true });
+  const chats = path.dirname(file);
+  const target = path.join(geminiHome, "tmp", path.basename(path.dirname(chats)), "chats");
+  fs.mkdirSync(target, { recursive: true });
+  fs.copyFileSync(file, path.join(target, path.basename(file)));
+  return file;
+}
+
+export async function recordGemini(tmux: PrivateTmux): Promise<void> {
+  const dir = project();
+  const agent = await startRecording("gemini", tmux, dir, [
+    [
+      {
+        think: "The user wants an overview. I will list the files first.",
+        tool: "run_shell_command",
+        args: { command: "ls -a", description: "List files" },
+      },
+      { tool: "read_file", args: { file_path: path.join(dir, "README.md") } },
+      { say: "The project has a README describing a fixture project." },
+    ],
+    [
+      { tool: "echo", server: "echo", args: { text: "fixture ping" } },
+      { sayLastToolResult: true, prefix: "Echo said: " },
+    ],
+    [{ think: "A short answer.", say: "Done." }],
+  ]);
+  try {
+    await agent.prompt("Give me an overview of this project.");
+    await agent.prompt("Ping the echo tool.");
+    await agent.prompt("Anything else?");
+    const saved = saveGemini(agent, path.join(ROOT, "libs/client-gemini/test/fixtures/gemini-home"));
+    console.log(`gemini: saved ${saved}`);
   } finally {
     await agent.stop();
     fs.rmSync(dir, { recursive: true, force: true });

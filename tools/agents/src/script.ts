@@ -25,6 +25,8 @@ export type Step =
   ) & {
     /** Thinking (Claude) or a reasoning summary (Codex) to emit before the answer. */
     think?: string;
+    /** Hold the answer this long (ms): the model "thinks" while a test acts mid-turn. */
+    delayMs?: number;
   };
 
 /** One turn: the steps of the model between a user prompt and the end of its answer. */
@@ -40,7 +42,7 @@ export const SCRIPT_EXHAUSTED_TEXT = "(the scripted model has nothing more to sa
 export type Action = (
   | { kind: "text"; text: string }
   | { kind: "tool"; name: string; args: Record<string, unknown>; text?: string }
-) & { think?: string };
+) & { think?: string; delayMs?: number };
 
 /**
  * Hands out the script's steps in order. `resolve` turns a step into an action, given
@@ -80,7 +82,8 @@ export class ScriptCursor {
 
 /** Find the client's name for an MCP tool among the names a request offers. */
 export function findToolName(offered: readonly string[], server: string, tool: string): string | null {
-  const exact = [`mcp__${server}__${tool}`, `${server}__${tool}`, tool];
+  // Claude Code: mcp__<server>__<tool>; Codex: <namespace>__<tool>; Gemini CLI: mcp_<server>_<tool>.
+  const exact = [`mcp__${server}__${tool}`, `${server}__${tool}`, `mcp_${server}_${tool}`, tool];
   for (const name of exact) if (offered.includes(name)) return name;
   return offered.find((name) => name.endsWith(`__${tool}`) && name.includes(server)) ?? null;
 }
@@ -93,7 +96,10 @@ export function resolveStep(
   requestText = "",
 ): Action {
   if (step === null) return { kind: "text", text: SCRIPT_EXHAUSTED_TEXT };
-  const think = step.think ? { think: step.think } : {};
+  const think = {
+    ...(step.think ? { think: step.think } : {}),
+    ...(step.delayMs ? { delayMs: step.delayMs } : {}),
+  };
   if ("say" in step && !("tool" in step)) return { kind: "text", text: step.say, ...think };
   if ("sayLastToolResult" in step) {
     return {

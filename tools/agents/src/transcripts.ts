@@ -17,7 +17,7 @@ function walk(dir: string, match: (name: string) => boolean, out: string[] = [])
   return out;
 }
 
-/** The newest transcript under a throwaway HOME: Claude's project JSONL, or Codex's rollout. */
+/** The newest transcript under a throwaway HOME: Claude's project JSONL, Codex's rollout, or Gemini CLI's chat. */
 export function findTranscript(kind: ClientKind, home: string): string | null {
   return findTranscripts(kind, home)[0] ?? null;
 }
@@ -29,7 +29,9 @@ export function findTranscripts(kind: ClientKind, home: string): string[] {
       ? walk(path.join(home, ".claude", "projects"), (n) => n.endsWith(".jsonl")).filter(
           (f) => !f.includes(`${path.sep}subagents${path.sep}`),
         )
-      : walk(path.join(home, ".codex", "sessions"), (n) => n.startsWith("rollout-") && n.endsWith(".jsonl"));
+      : kind === "codex"
+        ? walk(path.join(home, ".codex", "sessions"), (n) => n.startsWith("rollout-") && n.endsWith(".jsonl"))
+        : walk(path.join(home, ".gemini", "tmp"), (n) => n.startsWith("session-") && n.endsWith(".jsonl"));
   files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
   return files;
 }
@@ -55,6 +57,7 @@ export function readJsonLines(file: string): Record<string, unknown>[] {
  * `turn_aborted`).
  */
 export function countCompletedTurns(kind: ClientKind, file: string): number {
+  if (kind === "gemini") return geminiCompletedTurns(file);
   let n = 0;
   for (const r of readJsonLines(file)) {
     if (kind === "claude" && r.type === "system" && r.subtype === "turn_duration") n += 1;
@@ -64,6 +67,30 @@ export function countCompletedTurns(kind: ClientKind, file: string): number {
     }
   }
   return n;
+}
+
+/**
+ * Gemini CLI writes no end-of-turn record: a turn has ended when the model's message has no tool calls
+ * (a message is re-appended in full as it changes, so each id counts once, in its newest version), or
+ * when an error ended it.
+ */
+function geminiCompletedTurns(file: string): number {
+  const newest = new Map<string, Record<string, unknown>>();
+  for (const r of readJsonLines(file)) if (typeof r.id === "string") newest.set(r.id, r);
+  let n = 0;
+  for (const r of newest.values()) {
+    const calls = Array.isArray(r.toolCalls) ? r.toolCalls.length : 0;
+    const text = typeof r.content === "string" ? r.content : JSON.stringify(r.content ?? "");
+    if (r.type === "gemini" && calls === 0 && text.trim() !== "" && text !== '""') n += 1;
+    if (r.type === "error") n += 1;
+  }
+  return n;
+}
+
+/** Gemini CLI's session id: the first line of its chat file names it. */
+export function geminiSessionId(file: string): string | null {
+  const first = readJsonLines(file)[0];
+  return typeof first?.sessionId === "string" ? first.sessionId : null;
 }
 
 /**

@@ -15,7 +15,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
   },
   transcript: async (quick) => {
     const { runTranscriptBench, DEFAULTS } = await import("./transcript.ts");
-    return runTranscriptBench(quick ? { bytes: 50 * 1000 * 1000 } : DEFAULTS);
+    return runTranscriptBench(quick ? { ...DEFAULTS, bytes: 50 * 1000 * 1000 } : DEFAULTS);
   },
   server: async (quick) => {
     const { runServerBench, DEFAULTS } = await import("./server.ts");
@@ -61,7 +61,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
   },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");
-    return runWakeBench(quick ? { wakes: 5, burstTries: 2 } : DEFAULTS);
+    return runWakeBench(quick ? { ...DEFAULTS, wakes: 5, burstTries: 2 } : DEFAULTS);
   },
 };
 

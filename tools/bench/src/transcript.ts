@@ -12,9 +12,14 @@ const TURNS = 50;
 export interface TranscriptBenchOptions {
   /** Size of each generated transcript, in bytes. */
   bytes: number;
+  /** Only these clients (default: all; `OXTAIL_BENCH_CLIENTS=gemini,codex`). */
+  clients?: string[];
 }
 
-export const DEFAULTS: TranscriptBenchOptions = { bytes: 500 * 1000 * 1000 };
+export const DEFAULTS: TranscriptBenchOptions = {
+  bytes: 500 * 1000 * 1000,
+  ...(process.env.OXTAIL_BENCH_CLIENTS ? { clients: process.env.OXTAIL_BENCH_CLIENTS.split(",") } : {}),
+};
 
 function findJsonl(dir: string): string {
   const walk = (d: string): string[] =>
@@ -30,20 +35,34 @@ function findJsonl(dir: string): string {
  * Write a transcript of about `bytes` by repeating the body of a real recorded one
  * (its first `keepHead` lines once, then the rest again and again).
  */
-export function generateTranscript(source: string, target: string, bytes: number, keepHead: number): number {
+export function generateTranscript(
+  source: string,
+  target: string,
+  bytes: number,
+  keepHead: number,
+  /** Rewrite each repetition of the body (e.g. fresh message ids: Gemini CLI de-duplicates by id). */
+  vary?: (body: string, repetition: number) => string,
+): number {
   const lines = fs.readFileSync(source, "utf8").trimEnd().split("\n");
   const head = `${lines.slice(0, keepHead).join("\n")}\n`;
-  const body = Buffer.from(`${lines.slice(keepHead).join("\n")}\n`);
+  const text = `${lines.slice(keepHead).join("\n")}\n`;
+  const body = Buffer.from(text);
   const fd = fs.openSync(target, "w");
+  let repetition = 0;
   try {
     fs.writeSync(fd, head);
     let written = head.length;
-    const block = Buffer.concat(
-      Array.from({ length: Math.max(1, Math.floor((4 << 20) / body.length)) }, () => body),
-    );
+    const copies = Math.max(1, Math.floor((4 << 20) / body.length));
+    const fixed = vary ? null : Buffer.concat(Array.from({ length: copies }, () => body));
+    const block = () =>
+      fixed ??
+      Buffer.from(
+        Array.from({ length: copies }, () => (vary as NonNullable<typeof vary>)(text, repetition++)).join(""),
+      );
     while (written < bytes) {
-      fs.writeSync(fd, block);
-      written += block.length;
+      const next = block();
+      fs.writeSync(fd, next);
+      written += next.length;
     }
     return written;
   } finally {
@@ -76,7 +95,13 @@ function measure(client: string, file: string, mode: "tail" | "whole" | "none"):
 export async function runTranscriptBench(options: TranscriptBenchOptions = DEFAULTS): Promise<Metric[]> {
   execFileSync(
     "npx",
-    ["nx", "run-many", "-t", "build", "--projects=@oxtail/core,@oxtail/client-claude,@oxtail/client-codex"],
+    [
+      "nx",
+      "run-many",
+      "-t",
+      "build",
+      "--projects=@oxtail/core,@oxtail/client-claude,@oxtail/client-codex,@oxtail/client-gemini",
+    ],
     {
       cwd: ROOT,
       stdio: "ignore",
@@ -85,13 +110,24 @@ export async function runTranscriptBench(options: TranscriptBenchOptions = DEFAU
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-bench-transcript-"));
   const metrics: Metric[] = [];
   try {
-    const sources = {
+    const sources: Record<
+      string,
+      { file: string; head: number; vary?: (body: string, n: number) => string }
+    > = {
       claude: { file: findJsonl(path.join(ROOT, "libs/client-claude/test/fixtures/claude-home")), head: 3 },
       codex: { file: findJsonl(path.join(ROOT, "libs/client-codex/test/fixtures/codex-home")), head: 1 },
+      // The metadata line and the session-context history once; each repetition of the conversation
+      // with its own message ids (a re-used id is a re-appended message, read once).
+      gemini: {
+        file: findJsonl(path.join(ROOT, "libs/client-gemini/test/fixtures/gemini-home")),
+        head: 2,
+        vary: (body, n) => body.replace(/"id":"([^"]+)"/g, `"id":"$1-${n}"`),
+      },
     };
     for (const [client, source] of Object.entries(sources)) {
+      if (options.clients && !options.clients.includes(client)) continue;
       const file = path.join(dir, `${client}.jsonl`);
-      const size = generateTranscript(source.file, file, options.bytes, source.head);
+      const size = generateTranscript(source.file, file, options.bytes, source.head, source.vary);
       measure(client, file, "tail"); // warm the page cache
       const floor = measure(client, file, "none");
       const tail = measure(client, file, "tail");

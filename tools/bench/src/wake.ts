@@ -15,8 +15,14 @@ const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 export interface WakeBenchOptions {
   wakes: number;
   burstTries: number;
+  /** Only these clients (default: all; `OXTAIL_BENCH_CLIENTS=gemini`). */
+  clients?: string[];
 }
-export const DEFAULTS: WakeBenchOptions = { wakes: 20, burstTries: 5 };
+export const DEFAULTS: WakeBenchOptions = {
+  wakes: 20,
+  burstTries: 5,
+  ...(process.env.OXTAIL_BENCH_CLIENTS ? { clients: process.env.OXTAIL_BENCH_CLIENTS.split(",") } : {}),
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,7 +75,7 @@ function record(tmux: PrivateTmux, pane: { id: string; pid: number }): AgentReco
 }
 
 /** One client: oxtail's wake N times (latency to a started turn), then the old burst recipe. */
-async function benchClient(kind: "claude" | "codex", options: WakeBenchOptions) {
+async function benchClient(kind: "claude" | "codex" | "gemini", options: WakeBenchOptions) {
   const project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-bench-wake-")));
   fs.mkdirSync(path.join(project, ".git"));
   const turns = options.wakes + options.burstTries + 2;
@@ -182,7 +188,9 @@ export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promis
   for (const [kind, target] of [
     ["claude", 1000],
     ["codex", 1500],
+    ["gemini", 1500],
   ] as const) {
+    if (options.clients && !options.clients.includes(kind)) continue;
     const { latencies, burst } = await benchClient(kind, options);
     if (kind === "claude") tmuxClaude = latencies;
     metrics.push(
@@ -199,6 +207,7 @@ export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promis
       },
     );
   }
+  if (options.clients && !options.clients.includes("claude")) return metrics;
   const rewake = await benchClaudeRewake(options);
   metrics.push(
     ...latencyMetrics(BENCH, "claude_rewake", rewake, {

@@ -1,11 +1,12 @@
 // Bench child (plain JavaScript, run on the built packages, as a user's server would be):
-//   transcript-read.mjs <claude|codex> <file> <tail|whole|none> <turns>
+//   transcript-read.mjs <claude|codex|gemini> <file> <tail|whole|none> <turns>
 // tail: the adapter's tail-first reader; whole: read the whole file, split, parse every line (the
 // whole-file way); none: load the same modules and read nothing (the process's floor).
 // Prints {ms, maxRssMb, turns, error}.
 import fs from "node:fs";
-import { readClaudeTranscript } from "@oxtail/client-claude";
-import { readCodexRollout } from "@oxtail/client-codex";
+import claudeAdapter from "@oxtail/client-claude";
+import codexAdapter from "@oxtail/client-codex";
+import geminiAdapter from "@oxtail/client-gemini";
 
 const [client, file, mode, count] = process.argv.slice(2);
 const limit = Number(count);
@@ -14,8 +15,8 @@ let turns = 0;
 let error = null;
 try {
   if (mode === "tail") {
-    const read = client === "claude" ? readClaudeTranscript : readCodexRollout;
-    turns = (await read(file, { limit })).turns.length;
+    const adapter = { claude: claudeAdapter, codex: codexAdapter, gemini: geminiAdapter }[client]();
+    turns = (await adapter.readTranscript(file, { limit })).turns.length;
   } else if (mode === "whole") {
     const records = fs
       .readFileSync(file, "utf8")
