@@ -41,10 +41,8 @@ const answerTurn = (answer: string): Turn => [
     tool: "send_message",
     server: "oxtail",
     args: (last) => {
-      const message = (
-        jsonInResult(last)?.messages as { id: string; from: { session_id: string } }[] | undefined
-      )?.[0];
-      return { target: message?.from.session_id ?? "?", body: answer, reply_to: message?.id ?? "" };
+      const message = (jsonInResult(last)?.messages as { id: string; from: string }[] | undefined)?.[0];
+      return { target: message?.from ?? "?", body: answer, reply_to: message?.id ?? "" };
     },
   },
   { say: "answered the peer" },

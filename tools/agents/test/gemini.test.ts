@@ -190,15 +190,12 @@ describe.skipIf(SAME_AS_PINNED)("Gemini CLI 0.61.0 through oxtail setup --gemini
       });
       const out = result.structuredContent as {
         mode: string;
-        turns: {
-          role: string;
-          text: string;
-          tool_calls?: { name: string }[];
-          toolCalls?: { name: string }[];
-        }[];
+        turns: { user?: string; assistant?: string; tools?: string[] }[];
       };
       expect(out.mode, JSON.stringify(result)).toBe("transcript");
-      const texts = out.turns.map((t) => `${t.role}: ${t.text}`);
+      const texts = out.turns.map((t) =>
+        t.user !== undefined ? `user: ${t.user}` : `assistant: ${t.assistant ?? ""}`,
+      );
       expect(texts.at(-1)).toBe("assistant: answered with the prompt's mail");
       console.log(`[gemini] read_session: ${JSON.stringify(texts)}`);
       expect(texts).toContain("user: and now?");
