@@ -150,7 +150,9 @@ describe("finding an agent", () => {
     expect(findAgent(agents, A.slice(0, 8))).toBe(agents[0]);
     expect(findAgent(agents, B.slice(0, 13).toUpperCase())).toBe(agents[1]);
     // Shorter than 8 characters is not a target: a word like "deadbeef" is only a name when it is one.
-    expect(() => findAgent(agents, A.slice(0, 7))).toThrowError(expect.objectContaining({ code: "not-found" }));
+    expect(() => findAgent(agents, A.slice(0, 7))).toThrowError(
+      expect.objectContaining({ code: "not-found" }),
+    );
   });
 
   it("reports a prefix two session ids share as ambiguous, with both ids", () => {
