@@ -6,7 +6,6 @@
  */
 import { defineClientAdapter, lazyOnboarding } from "@oxtail/core";
 import { detectOpenCode, OPENCODE_ADAPTER_NAME } from "./detect.js";
-import { isOpenCodeSessionId, sessionUuid } from "./ids.js";
 import { openCodeLiveness } from "./liveness.js";
 import { openCodeConfigured } from "./onboarding-light.js";
 import { stateLogPath } from "./state.js";
@@ -48,12 +47,6 @@ const openCodeAdapter = defineClientAdapter(() => ({
   },
   readTranscript: readOpenCodeTranscript,
   liveness: openCodeLiveness,
-  identityFromRequestMeta: (meta) => {
-    const id = (meta as Record<string, unknown> | undefined)?.sessionID;
-    if (!isOpenCodeSessionId(id)) return null;
-    const uuid = sessionUuid(id);
-    return { sessionId: uuid, transcriptPath: stateLogPath(uuid) };
-  },
   // Without typing through the TUI's server when it has one (--port); else tmux (paste, then Enter).
   wakeProfile: {
     ladder: [{ strategy: PROMPT_ASYNC_WAKE }, { strategy: "tmux", options: { recipe: "paste-enter" } }],

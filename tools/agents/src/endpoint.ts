@@ -2,8 +2,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Action, resolveStep, type Script, ScriptCursor } from "./script.ts";
 
-/** Which wire format: Claude Code speaks the Anthropic Messages API, Codex the OpenAI Responses API. */
-export type WireFormat = "anthropic" | "openai";
+/**
+ * Which wire format: Claude Code speaks the Anthropic Messages API, Codex the OpenAI Responses API,
+ * OpenCode (through `@ai-sdk/openai-compatible`) OpenAI Chat Completions.
+ */
+export type WireFormat = "anthropic" | "openai" | "chat";
 
 /** One request the endpoint received. */
 export interface RecordedRequest {
@@ -49,6 +52,10 @@ export function toolResultsOf(format: WireFormat, body: unknown): string[] {
         if (block.type === "tool_result") out.push(text(block.content));
       }
     }
+  } else if (format === "chat") {
+    for (const message of (body as { messages?: { role: string; content: unknown }[] }).messages ?? []) {
+      if (message.role === "tool") out.push(text(message.content));
+    }
   } else {
     for (const item of (body as { input?: { type: string; output?: unknown }[] }).input ?? []) {
       if (item.type === "function_call_output" || item.type === "custom_tool_call_output")
@@ -61,10 +68,16 @@ export function toolResultsOf(format: WireFormat, body: unknown): string[] {
 /** Every tool name a request offers, flattening Responses-API namespaces to `<namespace>__<tool>`. */
 export function offeredTools(format: WireFormat, body: unknown): string[] {
   const tools =
-    (body as { tools?: { name?: string; type?: string; tools?: { name?: string }[] }[] }).tools ?? [];
+    (
+      body as {
+        tools?: { name?: string; type?: string; tools?: { name?: string }[]; function?: { name?: string } }[];
+      }
+    ).tools ?? [];
   const names: string[] = [];
   for (const tool of tools) {
-    if (format === "openai" && tool.type === "namespace") {
+    if (format === "chat") {
+      if (tool.function?.name) names.push(tool.function.name);
+    } else if (format === "openai" && tool.type === "namespace") {
       for (const inner of tool.tools ?? []) if (inner.name) names.push(`${tool.name}__${inner.name}`);
     } else if (tool.name) {
       names.push(tool.name);
@@ -77,6 +90,8 @@ function isMainRequest(format: WireFormat, path: string, body: unknown): boolean
   const b = body as { tools?: unknown[]; text?: { format?: { type?: string } } } | null;
   if (format === "anthropic")
     return path.startsWith("/v1/messages") && !path.includes("count_tokens") && Boolean(b?.tools?.length);
+  // OpenCode's title request has no tools.
+  if (format === "chat") return path.endsWith("/chat/completions") && Boolean(b?.tools?.length);
   return (
     path.startsWith("/v1/responses") && Boolean(b?.tools?.length) && b?.text?.format?.type !== "json_schema"
   );
@@ -119,6 +134,7 @@ export async function startScriptedEndpoint(format: WireFormat, script: Script):
         record.action = resolveStep(cursor.next(), offeredTools(format, body), results.at(-1) ?? null, raw);
         callCounter += 1;
         if (format === "anthropic") streamAnthropic(res, record.action, callCounter, body);
+        else if (format === "chat") streamChat(res, record.action, callCounter);
         else streamOpenAi(res, record.action, callCounter);
         const mainCount = requests.filter((r) => r.main).length;
         for (const w of waiters.filter((w) => mainCount >= w.count)) {
@@ -294,6 +310,35 @@ function streamOpenAi(res: http.ServerResponse, action: Action, n: number): void
   sse(res, events);
 }
 
+/**
+ * An OpenAI Chat Completions stream (`chat.completion.chunk` data lines, then `[DONE]`): text as
+ * `delta.content`, a tool call as `delta.tool_calls`, finish reason `tool_calls` or `stop`.
+ */
+function streamChat(res: http.ServerResponse, action: Action, n: number): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const chunk = (choice: Record<string, unknown>) =>
+    res.write(
+      `data: ${JSON.stringify({ id: `chatcmpl-${n}`, object: "chat.completion.chunk", created: 1, model: "scripted-model", choices: [{ index: 0, ...choice }] })}\n\n`,
+    );
+  chunk({ delta: { role: "assistant", content: action.text ?? "" } });
+  if (action.kind === "tool")
+    chunk({
+      delta: {
+        tool_calls: [
+          {
+            index: 0,
+            id: `call_scripted_${n}`,
+            type: "function",
+            function: { name: action.name, arguments: JSON.stringify(action.args) },
+          },
+        ],
+      },
+    });
+  chunk({ delta: {}, finish_reason: action.kind === "tool" ? "tool_calls" : "stop" });
+  res.write("data: [DONE]\n\n");
+  res.end();
+}
+
 /** `mcp__server__tool` → [`mcp__server`, `tool`]; a plain name has no namespace. */
 function splitNamespace(name: string): [string | null, string] {
   const at = name.lastIndexOf("__");
@@ -313,6 +358,10 @@ function answerAuxiliary(
       return;
     }
     streamAnthropic(res, { kind: "text", text: "oxtail agent" }, 0, body);
+    return;
+  }
+  if (format === "chat" && method === "POST" && path.endsWith("/chat/completions")) {
+    streamChat(res, { kind: "text", text: "oxtail agent" }, 0);
     return;
   }
   if (format === "openai" && method === "POST" && path.startsWith("/v1/responses")) {

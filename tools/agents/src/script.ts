@@ -80,7 +80,7 @@ export class ScriptCursor {
 
 /** Find the client's name for an MCP tool among the names a request offers. */
 export function findToolName(offered: readonly string[], server: string, tool: string): string | null {
-  const exact = [`mcp__${server}__${tool}`, `${server}__${tool}`, tool];
+  const exact = [`mcp__${server}__${tool}`, `${server}__${tool}`, `${server}_${tool}`, tool];
   for (const name of exact) if (offered.includes(name)) return name;
   return offered.find((name) => name.endsWith(`__${tool}`) && name.includes(server)) ?? null;
 }

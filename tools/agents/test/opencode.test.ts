@@ -1,0 +1,109 @@
+// The real OpenCode TUI (pinned, scripted model on loopback) with `oxtail setup --opencode`: its oxtail
+// server finds the session through the plugin, and a peer's read_session reads it through the TUI's server.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { sessionUuid } from "@oxtail/client-opencode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent, until } from "../src/agent.ts";
+import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
+import { jsonInResult } from "../src/script.ts";
+import { PrivateTmux } from "../src/tmux.ts";
+
+const agents: Agent[] = [];
+let tmux: PrivateTmux;
+let home: string;
+let project: string;
+
+beforeAll(() => {
+  tmux = new PrivateTmux("oxtail-opencode-test");
+  home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-home-"));
+  project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-opencode-proj-")));
+  fs.mkdirSync(path.join(project, ".git"));
+});
+afterAll(async () => {
+  for (const agent of agents) await agent.stop();
+  tmux.kill();
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(project, { recursive: true, force: true });
+});
+
+/** OpenCode's own session id, from its server. */
+async function openCodeSessionId(agent: Agent): Promise<string> {
+  const sessions = (await (await fetch(new URL("session", agent.openCodeServer as string))).json()) as {
+    id: string;
+  }[];
+  expect(sessions).toHaveLength(1);
+  return (sessions[0] as { id: string }).id;
+}
+
+describe("OpenCode (real TUI) with oxtail setup", () => {
+  it("its oxtail server detects the session through the plugin, and a peer reads it with read_session", async () => {
+    const agent = await Agent.start({
+      kind: "opencode",
+      projectDir: project,
+      tmux,
+      name: "opencode-agent",
+      env: { OXTAIL_HOME: home },
+      beforeStart: oxtailInHome("setup", "--opencode"),
+      script: [
+        [{ say: "hello from the scripted model" }],
+        [{ tool: "get_my_session", server: "oxtail", args: {} }, { sayLastToolResult: true }],
+      ],
+    });
+    agents.push(agent);
+    await agent.prompt("hello");
+    const sesId = await openCodeSessionId(agent);
+    const uuid = sessionUuid(sesId);
+    // The plugin logged the session; the server re-detects every 2 s until it knows one.
+    await until("the plugin's identity drop", 30_000, () =>
+      fs.existsSync(path.join(home, "identity", `${uuid}.json`)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await agent.prompt("who am I?");
+    const result = jsonInResult(agent.endpoint.mainRequests().at(-1)?.body ? lastToolResult(agent) : null);
+    expect(result).toMatchObject({ ok: true });
+    expect(JSON.stringify(result)).toContain(uuid);
+    expect(JSON.stringify(result)).toContain('"opencode"');
+
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [OXTAIL_MAIN],
+      cwd: project,
+      env: { PATH: process.env.PATH ?? "", HOME: os.homedir(), OXTAIL_HOME: home },
+    });
+    const observer = new Client({ name: "observer", version: "1" });
+    await observer.connect(transport);
+    try {
+      const read = await observer.callTool({
+        name: "read_session",
+        arguments: { name: uuid, mode: "transcript", limit: 10 },
+      });
+      const body = read.structuredContent as {
+        ok: boolean;
+        client_type: string;
+        turns: { role: string; text: string; tool_calls: { name: string }[] }[];
+      };
+      expect(body).toMatchObject({ ok: true, mode: "transcript", client_type: "opencode", session_id: uuid });
+      const texts = body.turns.map((t) => t.text);
+      expect(texts).toContain("hello");
+      expect(texts).toContain("hello from the scripted model");
+      expect(texts).toContain("who am I?");
+      expect(body.turns.some((t) => t.tool_calls.some((c) => c.name.endsWith("get_my_session")))).toBe(true);
+    } finally {
+      await observer.close();
+    }
+  });
+});
+
+function lastToolResult(agent: Agent): string | null {
+  const requests = agent.endpoint.mainRequests();
+  for (const request of [...requests].reverse()) {
+    const messages = (request.body as { messages?: { role: string; content: unknown }[] }).messages ?? [];
+    const tool = [...messages].reverse().find((m) => m.role === "tool");
+    if (tool) return typeof tool.content === "string" ? tool.content : JSON.stringify(tool.content);
+  }
+  return null;
+}
