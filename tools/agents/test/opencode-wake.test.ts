@@ -38,6 +38,19 @@ const answerTurn = (answer: string): Turn => [
   { say: "answered the peer" },
 ];
 
+/** Wait until OpenCode's oxtail server has started and been initialized by OpenCode (its registry record names the client). */
+async function oxtailServerUp(home: string): Promise<void> {
+  await until("OpenCode's oxtail server to be initialized", 120_000, () => {
+    const dir = path.join(home, "sessions");
+    return (
+      fs.existsSync(dir) &&
+      fs
+        .readdirSync(dir)
+        .some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes('"name":"opencode"'))
+    );
+  });
+}
+
 describe("an idle real OpenCode woken without typing", () => {
   it(`${WAKES} consecutive ask_peer calls, each woken through prompt_async, verified and answered`, async () => {
     const tmux = new PrivateTmux("oxtail-opencode-wake");
@@ -59,6 +72,7 @@ describe("an idle real OpenCode woken without typing", () => {
       script: [[{ say: "ready" }], ...Array.from({ length: WAKES }, (_, i) => answerTurn(`answer ${i}`))],
     });
     running.push(peer);
+    await oxtailServerUp(home);
     await peer.prompt("hello");
     const sessions = (await (await fetch(new URL("session", peer.openCodeServer as string))).json()) as {
       id: string;

@@ -30,6 +30,19 @@ afterAll(async () => {
   fs.rmSync(project, { recursive: true, force: true });
 });
 
+/** Wait until OpenCode's oxtail server has started and been initialized by OpenCode (its registry record names the client). */
+async function oxtailServerUp(home: string): Promise<void> {
+  await until("OpenCode's oxtail server to be initialized", 120_000, () => {
+    const dir = path.join(home, "sessions");
+    return (
+      fs.existsSync(dir) &&
+      fs
+        .readdirSync(dir)
+        .some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes('"name":"opencode"'))
+    );
+  });
+}
+
 /** OpenCode's own session id, from its server. */
 async function openCodeSessionId(agent: Agent): Promise<string> {
   const sessions = (await (await fetch(new URL("session", agent.openCodeServer as string))).json()) as {
@@ -54,6 +67,7 @@ describe("OpenCode (real TUI) with oxtail setup", () => {
       ],
     });
     agents.push(agent);
+    await oxtailServerUp(home); // its tools are offered to the model only once it is up
     await agent.prompt("hello");
     const sesId = await openCodeSessionId(agent);
     const uuid = sessionUuid(sesId);
@@ -63,8 +77,10 @@ describe("OpenCode (real TUI) with oxtail setup", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 2500));
     await agent.prompt("who am I?");
-    const result = jsonInResult(agent.endpoint.mainRequests().at(-1)?.body ? lastToolResult(agent) : null);
-    expect(result).toMatchObject({ ok: true });
+    const result = jsonInResult(lastToolResult(agent));
+    expect(result, JSON.stringify(agent.endpoint.mainRequests().map((r) => r.action))).toMatchObject({
+      ok: true,
+    });
     expect(JSON.stringify(result)).toContain(uuid);
     expect(JSON.stringify(result)).toContain('"opencode"');
 
