@@ -36,9 +36,13 @@ async function oxtailServerUp(home: string): Promise<void> {
     const dir = path.join(home, "sessions");
     return (
       fs.existsSync(dir) &&
-      fs
-        .readdirSync(dir)
-        .some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes('"name":"opencode"'))
+      fs.readdirSync(dir).some((f) => {
+        try {
+          return JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")).client?.name === "opencode";
+        } catch {
+          return false; // being written
+        }
+      })
     );
   });
 }
