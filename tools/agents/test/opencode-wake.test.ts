@@ -146,5 +146,5 @@ describe("an idle real OpenCode woken without typing", () => {
     expect(firstOfTurns.length).toBeGreaterThanOrEqual(WAKES);
     expect(submitted).toBe(WAKES);
     expect(answered).toBe(WAKES);
-  });
+  }, 1_200_000);
 });

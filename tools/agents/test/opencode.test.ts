@@ -115,7 +115,7 @@ describe("OpenCode (real TUI) with oxtail setup", () => {
     } finally {
       await observer.close();
     }
-  });
+  }, 480_000); // OpenCode's start-up took up to 3 minutes on a loaded 2-core machine
 });
 
 function lastToolResult(agent: Agent): string | null {
