@@ -35,7 +35,7 @@ async function serve(bin: string, home: string, port: number): Promise<() => Pro
   });
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/global/health`)
+    const ok = await fetch(`http://127.0.0.1:${port}/global/health`, { signal: AbortSignal.timeout(2000) })
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) break;

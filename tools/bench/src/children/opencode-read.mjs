@@ -16,7 +16,9 @@ try {
     turns = (await openCodeAdapter().readTranscript(file, { limit })).turns.length;
   } else {
     const state = JSON.parse(fs.readFileSync(file, "utf8").trim().split("\n").at(-1));
-    const response = await fetch(new URL(`session/${state.session}/message`, state.server_url));
+    const response = await fetch(new URL(`session/${state.session}/message`, state.server_url), {
+      signal: AbortSignal.timeout(120_000),
+    });
     const messages = await response.json();
     turns = Math.min(limit, messages.length);
   }
