@@ -80,6 +80,7 @@ describe("checkManifest", () => {
     expect(packages.map((p) => p.manifest.name).sort()).toEqual([
       "@oxtail/client-claude",
       "@oxtail/client-codex",
+      "@oxtail/client-opencode",
       "@oxtail/core",
       "@oxtail/hook",
       "@oxtail/onboarding",
