@@ -28,6 +28,7 @@ describe("adapters loaded at start-up", () => {
     expect(mine.adapters).toEqual([
       { name: "claude", loaded: true },
       { name: "codex", loaded: true },
+      { name: "opencode", loaded: true },
       { name: "plainlog", loaded: true },
     ]);
     expect((mine.record as { client: { type: string; session_id: string } }).client).toMatchObject({

@@ -211,6 +211,7 @@ describe("identity and state", () => {
     expect(mine.adapters).toEqual([
       { name: "claude", loaded: true },
       { name: "codex", loaded: true },
+      { name: "opencode", loaded: true },
     ]);
   });
 

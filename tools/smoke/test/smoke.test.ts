@@ -80,6 +80,7 @@ describe.each([
       expect((me.structuredContent as { adapters: unknown }).adapters).toEqual([
         { name: "claude", loaded: true },
         { name: "codex", loaded: true },
+        { name: "opencode", loaded: true },
       ]);
     } finally {
       await client.close();
