@@ -29,6 +29,7 @@ describe("adapters loaded at start-up", () => {
       { name: "claude", loaded: true },
       { name: "codex", loaded: true },
       { name: "gemini", loaded: true },
+      { name: "opencode", loaded: true },
       { name: "plainlog", loaded: true },
     ]);
     expect((mine.record as { client: { type: string; session_id: string } }).client).toMatchObject({

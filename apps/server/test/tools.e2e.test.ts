@@ -222,6 +222,7 @@ describe("identity and state", () => {
       { name: "claude", loaded: true },
       { name: "codex", loaded: true },
       { name: "gemini", loaded: true },
+      { name: "opencode", loaded: true },
     ]);
   });
 

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { processTree } from "@oxtail/wake-tmux";
@@ -11,6 +12,7 @@ import {
   prepareClaudeHome,
   prepareCodexHome,
   prepareGeminiHome,
+  prepareOpenCodeHome,
 } from "./homes.ts";
 import { type ClientKind, ensureClient } from "./install.ts";
 import { processesWithEnv, terminate } from "./processes.ts";
@@ -73,14 +75,43 @@ export async function until<T>(
   }
 }
 
+/** A free loopback TCP port (for OpenCode's `--port`). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Completed turns of every session an OpenCode server holds: assistant messages that finished with `stop`. */
+export async function openCodeCompletedTurns(serverUrl: string): Promise<number> {
+  const get = async (route: string): Promise<unknown> => {
+    const response = await fetch(new URL(route, serverUrl), { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`OpenCode's server answered ${response.status} to ${route}`);
+    return response.json();
+  };
+  let n = 0;
+  for (const session of (await get("session")) as { id: string }[]) {
+    const messages = (await get(`session/${encodeURIComponent(session.id)}/message`)) as {
+      info?: { role?: string; finish?: string };
+    }[];
+    n += messages.filter((m) => m.info?.role === "assistant" && m.info.finish === "stop").length;
+  }
+  return n;
+}
+
 /**
- * A real Claude Code or Codex TUI in a private tmux server, with a throwaway HOME and a
+ * A real Claude Code, Codex or OpenCode TUI in a private tmux server, with a throwaway HOME and a
  * scripted model on loopback.
  */
 export class Agent {
   private ownsTmux: boolean;
   private ownsHome = true;
   private stopped = false;
+
+  /** OpenCode: its TUI's server (started with `--port`), e.g. `http://127.0.0.1:41234/`. */
+  openCodeServer: string | null = null;
 
   private constructor(
     readonly kind: ClientKind,
@@ -122,7 +153,14 @@ export class Agent {
     const bin = ensureClient(options.kind);
     const projectDir = fs.realpathSync(options.projectDir);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), `oxtail-agent-${options.kind}-`));
-    const format = options.kind === "claude" ? "anthropic" : options.kind === "codex" ? "openai" : "gemini";
+    const format =
+      options.kind === "claude"
+        ? "anthropic"
+        : options.kind === "codex"
+          ? "openai"
+          : options.kind === "gemini"
+            ? "gemini"
+            : "chat";
     const endpoint = await startScriptedEndpoint(format, options.script ?? []);
     const mcp = options.mcpServers ?? {};
     const env: Record<string, string> = {
@@ -133,6 +171,7 @@ export class Agent {
       ...options.env,
     };
     const args: string[] = [];
+    let openCodePort: number | null = null;
     if (options.kind === "claude") {
       prepareClaudeHome(home, projectDir, mcp);
       Object.assign(env, {
@@ -153,7 +192,7 @@ export class Agent {
       prepareCodexHome(home, projectDir, endpoint.baseUrl, mcp);
       env.OPENAI_API_KEY = DUMMY_OPENAI_KEY;
       if (!options.daemon) args.push("--no-daemon");
-    } else {
+    } else if (options.kind === "gemini") {
       prepareGeminiHome(home, mcp);
       Object.assign(env, {
         GEMINI_API_KEY: DUMMY_GEMINI_KEY,
@@ -164,6 +203,12 @@ export class Agent {
       });
       // No confirmation before each tool call: the scripted agent works alone.
       args.push("--approval-mode=yolo");
+    } else {
+      prepareOpenCodeHome(home, endpoint.baseUrl, mcp);
+      Object.assign(env, { OPENCODE_DISABLE_MODELS_FETCH: "1", OPENCODE_DISABLE_AUTOUPDATE: "1" });
+      openCodePort = await freePort();
+      // Its server (how oxtail reads the session and wakes it without typing) listens only with --port.
+      args.push("--port", String(openCodePort));
     }
     args.push(...(options.args ?? []));
     await options.beforeStart?.(home);
@@ -179,6 +224,7 @@ export class Agent {
     const session = options.name ?? options.kind;
     tmux.newSession(session, projectDir, `sh ${shellQuote(launcher)}`, options.size);
     const agent = new Agent(options.kind, home, projectDir, tmux, session, endpoint, !options.tmux);
+    if (openCodePort !== null) agent.openCodeServer = `http://127.0.0.1:${openCodePort}/`;
     try {
       await agent.waitReady();
     } catch (error) {
@@ -220,7 +266,7 @@ export class Agent {
       );
     } else if (this.kind === "codex") {
       await until("Codex to draw its composer footer", timeoutMs, () => this.screen().includes("for agents"));
-    } else {
+    } else if (this.kind === "gemini") {
       // Gemini CLI writes its chat file at launch; its composer shows a placeholder while empty, and a
       // hook or MCP server still starting shows above it.
       // A prompt typed while a hook runs stays in the composer: the screen must stay quiet for 1.5 s.
@@ -236,7 +282,25 @@ export class Agent {
         else quietSince ||= Date.now();
         return quiet && Date.now() - quietSince >= 1500;
       });
+    } else {
+      // OpenCode: its server answers and its prompt is drawn. With a plugin in its config folder it first
+      // installs @opencode-ai/plugin there; start-up took 25-60 s on a loaded 2-core machine.
+      await until("OpenCode's server and prompt", Math.max(timeoutMs, 180_000), async () => {
+        if (!this.screen().includes("Ask anything")) return false;
+        const health = await fetch(new URL("global/health", this.openCodeServer as string), {
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => null);
+        return health?.ok === true;
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- OpenCode's screen:\n${this.screen()}`);
+      });
     }
+  }
+
+  /** Turns finished: from the transcripts (Claude, Codex), or from OpenCode's own server. */
+  async turnsDone(): Promise<number> {
+    if (this.kind !== "opencode") return this.completedTurns();
+    return openCodeCompletedTurns(this.openCodeServer as string).catch(() => -1);
   }
 
   /** Wait until an MCP server that marks readiness (like fixtures/echo-mcp.mjs) has had its tools listed. */
@@ -246,7 +310,7 @@ export class Agent {
 
   /** Submit a prompt (bracketed paste, then Enter) and wait until the turn has finished. */
   async prompt(text: string, timeoutMs = 120_000): Promise<void> {
-    const before = this.completedTurns();
+    const before = await this.turnsDone();
     const requests = this.endpoint.mainRequests().length;
     this.tmux.submit(this.session, text);
     if (this.kind === "gemini") {
@@ -290,7 +354,7 @@ export class Agent {
       await until(
         `${this.kind} to finish the turn started by ${JSON.stringify(text.slice(0, 40))}`,
         timeoutMs,
-        () => this.completedTurns() > before,
+        async () => (await this.turnsDone()) > before,
       );
       if (this.kind === "claude")
         await until("Claude Code to return to idle", timeoutMs, () => readClaudeStatus(this.home) === "idle");

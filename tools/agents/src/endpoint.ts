@@ -4,9 +4,10 @@ import { type Action, resolveStep, type Script, ScriptCursor } from "./script.ts
 
 /**
  * Which wire format: Claude Code speaks the Anthropic Messages API, Codex the OpenAI Responses API,
- * Gemini CLI the Gemini API (`POST /v1beta/models/<model>:streamGenerateContent?alt=sse`).
+ * Gemini CLI the Gemini API (`POST /v1beta/models/<model>:streamGenerateContent?alt=sse`), OpenCode
+ * (through `@ai-sdk/openai-compatible`) OpenAI Chat Completions.
  */
-export type WireFormat = "anthropic" | "openai" | "gemini";
+export type WireFormat = "anthropic" | "openai" | "gemini" | "chat";
 
 /** One request the endpoint received. */
 export interface RecordedRequest {
@@ -63,6 +64,10 @@ export function toolResultsOf(format: WireFormat, body: unknown): string[] {
         if (block.type === "tool_result") out.push(text(block.content));
       }
     }
+  } else if (format === "chat") {
+    for (const message of (body as { messages?: { role: string; content: unknown }[] }).messages ?? []) {
+      if (message.role === "tool") out.push(text(message.content));
+    }
   } else {
     for (const item of (body as { input?: { type: string; output?: unknown }[] }).input ?? []) {
       if (item.type === "function_call_output" || item.type === "custom_tool_call_output")
@@ -79,10 +84,16 @@ export function offeredTools(format: WireFormat, body: unknown): string[] {
     return tools.flatMap((t) => (t.functionDeclarations ?? []).flatMap((f) => (f.name ? [f.name] : [])));
   }
   const tools =
-    (body as { tools?: { name?: string; type?: string; tools?: { name?: string }[] }[] }).tools ?? [];
+    (
+      body as {
+        tools?: { name?: string; type?: string; tools?: { name?: string }[]; function?: { name?: string } }[];
+      }
+    ).tools ?? [];
   const names: string[] = [];
   for (const tool of tools) {
-    if (format === "openai" && tool.type === "namespace") {
+    if (format === "chat") {
+      if (tool.function?.name) names.push(tool.function.name);
+    } else if (format === "openai" && tool.type === "namespace") {
       for (const inner of tool.tools ?? []) if (inner.name) names.push(`${tool.name}__${inner.name}`);
     } else if (tool.name) {
       names.push(tool.name);
@@ -96,6 +107,8 @@ function isMainRequest(format: WireFormat, path: string, body: unknown): boolean
   if (format === "gemini") return path.includes(":streamGenerateContent") && Boolean(b?.tools?.length);
   if (format === "anthropic")
     return path.startsWith("/v1/messages") && !path.includes("count_tokens") && Boolean(b?.tools?.length);
+  // OpenCode's title request has no tools.
+  if (format === "chat") return path.endsWith("/chat/completions") && Boolean(b?.tools?.length);
   return (
     path.startsWith("/v1/responses") && Boolean(b?.tools?.length) && b?.text?.format?.type !== "json_schema"
   );
@@ -142,6 +155,7 @@ export async function startScriptedEndpoint(format: WireFormat, script: Script):
         const answer = () => {
           if (format === "anthropic") streamAnthropic(res, action, n, body);
           else if (format === "gemini") streamGemini(res, action);
+          else if (format === "chat") streamChat(res, action, n);
           else streamOpenAi(res, action, n);
         };
         if (action.delayMs) setTimeout(answer, action.delayMs);
@@ -361,6 +375,35 @@ function fromSchema(schema: unknown): unknown {
   return "oxtail";
 }
 
+/**
+ * An OpenAI Chat Completions stream (`chat.completion.chunk` data lines, then `[DONE]`): text as
+ * `delta.content`, a tool call as `delta.tool_calls`, finish reason `tool_calls` or `stop`.
+ */
+function streamChat(res: http.ServerResponse, action: Action, n: number): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const chunk = (choice: Record<string, unknown>) =>
+    res.write(
+      `data: ${JSON.stringify({ id: `chatcmpl-${n}`, object: "chat.completion.chunk", created: 1, model: "scripted-model", choices: [{ index: 0, ...choice }] })}\n\n`,
+    );
+  chunk({ delta: { role: "assistant", content: action.text ?? "" } });
+  if (action.kind === "tool")
+    chunk({
+      delta: {
+        tool_calls: [
+          {
+            index: 0,
+            id: `call_scripted_${n}`,
+            type: "function",
+            function: { name: action.name, arguments: JSON.stringify(action.args) },
+          },
+        ],
+      },
+    });
+  chunk({ delta: {}, finish_reason: action.kind === "tool" ? "tool_calls" : "stop" });
+  res.write("data: [DONE]\n\n");
+  res.end();
+}
+
 /** `mcp__server__tool` → [`mcp__server`, `tool`]; a plain name has no namespace. */
 function splitNamespace(name: string): [string | null, string] {
   const at = name.lastIndexOf("__");
@@ -380,6 +423,10 @@ function answerAuxiliary(
       return;
     }
     streamAnthropic(res, { kind: "text", text: "oxtail agent" }, 0, body);
+    return;
+  }
+  if (format === "chat" && method === "POST" && path.endsWith("/chat/completions")) {
+    streamChat(res, { kind: "text", text: "oxtail agent" }, 0);
     return;
   }
   if (format === "openai" && method === "POST" && path.startsWith("/v1/responses")) {

@@ -151,3 +151,35 @@ export function prepareGeminiHome(home: string, mcpServers: Record<string, McpSe
     ),
   });
 }
+
+/**
+ * A throwaway HOME for OpenCode: `~/.config/opencode/opencode.json` with a provider pointing at the
+ * scripted endpoint (`@ai-sdk/openai-compatible`, OpenAI Chat Completions), it as the model, no
+ * auto-update, and the MCP servers (`mcp.<name>`: type local, the command as one array).
+ */
+export function prepareOpenCodeHome(
+  home: string,
+  baseUrl: string,
+  mcpServers: Record<string, McpServerConfig>,
+): void {
+  writeJson(path.join(home, ".config", "opencode", "opencode.json"), {
+    $schema: "https://opencode.ai/config.json",
+    autoupdate: false,
+    share: "disabled",
+    model: "scripted/scripted-model",
+    provider: {
+      scripted: {
+        npm: "@ai-sdk/openai-compatible",
+        name: "scripted",
+        options: { baseURL: baseUrl, apiKey: DUMMY_OPENAI_KEY },
+        models: { "scripted-model": { name: "scripted-model" } },
+      },
+    },
+    mcp: Object.fromEntries(
+      Object.entries(mcpServers).map(([name, s]) => [
+        name,
+        { type: "local", command: [s.command, ...s.args], enabled: true, environment: s.env ?? {} },
+      ]),
+    ),
+  });
+}

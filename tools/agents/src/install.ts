@@ -5,17 +5,20 @@ import path from "node:path";
 import claudeAdapter from "@oxtail/client-claude";
 import codexAdapter from "@oxtail/client-codex";
 import geminiAdapter from "@oxtail/client-gemini";
+import openCodeAdapter from "@oxtail/client-opencode";
 
 /**
  * The client versions the harness runs. Claude Code 2.1.197 is the newest release whose
  * engines allow Node 20 (2.1.198+ declare node >= 22), so it is what users on Node 20 get;
- * Codex 0.169.0 was the latest when pinned. Both ship native binaries in npm packages. Gemini CLI
- * 0.61.0 (engines node >= 20) is plain JavaScript: a Node bundle, ~96 MB installed.
+ * Codex 0.169.0 was the latest when pinned; OpenCode 1.18.33 too (a ~177 MB native binary, no
+ * engines field); all three ship native binaries in npm packages. Gemini CLI 0.61.0 (engines
+ * node >= 20) is plain JavaScript: a Node bundle, ~96 MB installed.
  */
 export const CLIENT_PACKAGES = {
   claude: { name: "@anthropic-ai/claude-code", version: "2.1.197", bin: "claude" },
   codex: { name: "@openai/codex", version: "0.169.0", bin: "codex" },
   gemini: { name: "@google/gemini-cli", version: "0.61.0", bin: "gemini" },
+  opencode: { name: "opencode-ai", version: "1.18.33", bin: "opencode" },
 } as const;
 
 /** A client the harness can run. */
@@ -23,7 +26,14 @@ export type ClientKind = keyof typeof CLIENT_PACKAGES;
 
 /** The releases each client's adapter says the suite runs (`requirements.testedVersions`). */
 export function testedVersions(kind: ClientKind): string[] {
-  const adapter = kind === "claude" ? claudeAdapter() : kind === "codex" ? codexAdapter() : geminiAdapter();
+  const adapter =
+    kind === "claude"
+      ? claudeAdapter()
+      : kind === "codex"
+        ? codexAdapter()
+        : kind === "gemini"
+          ? geminiAdapter()
+          : openCodeAdapter();
   return adapter.requirements.testedVersions ?? [];
 }
 

@@ -82,8 +82,15 @@ export class ScriptCursor {
 
 /** Find the client's name for an MCP tool among the names a request offers. */
 export function findToolName(offered: readonly string[], server: string, tool: string): string | null {
-  // Claude Code: mcp__<server>__<tool>; Codex: <namespace>__<tool>; Gemini CLI: mcp_<server>_<tool>.
-  const exact = [`mcp__${server}__${tool}`, `${server}__${tool}`, `mcp_${server}_${tool}`, tool];
+  // Claude Code: mcp__<server>__<tool>; Codex: <namespace>__<tool>; Gemini CLI: mcp_<server>_<tool>;
+  // OpenCode: <server>_<tool>.
+  const exact = [
+    `mcp__${server}__${tool}`,
+    `${server}__${tool}`,
+    `mcp_${server}_${tool}`,
+    `${server}_${tool}`,
+    tool,
+  ];
   for (const name of exact) if (offered.includes(name)) return name;
   return offered.find((name) => name.endsWith(`__${tool}`) && name.includes(server)) ?? null;
 }

@@ -15,6 +15,10 @@ describe("which client releases the suite runs", () => {
     expect(testedVersions("gemini")[0]).toBe(CLIENT_PACKAGES.gemini.version);
   });
 
+  it("opencode: the pinned release is the one its adapter lists as tested", () => {
+    expect(testedVersions("opencode")[0]).toBe(CLIENT_PACKAGES.opencode.version);
+  });
+
   it("pinned by default, the adapter's newest with OXTAIL_AGENTS_VERSIONS=newest, an explicit version first", () => {
     expect(clientVersion("codex", {})).toBe(CLIENT_PACKAGES.codex.version);
     expect(clientVersion("codex", { OXTAIL_AGENTS_VERSIONS: "newest" })).toBe(testedVersions("codex").at(-1));

@@ -17,6 +17,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runTranscriptBench, DEFAULTS } = await import("./transcript.ts");
     return runTranscriptBench(quick ? { ...DEFAULTS, bytes: 50 * 1000 * 1000 } : DEFAULTS);
   },
+  opencode: async (quick) => {
+    const { runOpenCodeBench, DEFAULTS } = await import("./opencode.ts");
+    return runOpenCodeBench(quick ? { messages: 10_000 } : DEFAULTS);
+  },
   server: async (quick) => {
     const { runServerBench, DEFAULTS } = await import("./server.ts");
     return runServerBench(

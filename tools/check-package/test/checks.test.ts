@@ -81,6 +81,7 @@ describe("checkManifest", () => {
       "@oxtail/client-claude",
       "@oxtail/client-codex",
       "@oxtail/client-gemini",
+      "@oxtail/client-opencode",
       "@oxtail/core",
       "@oxtail/hook",
       "@oxtail/onboarding",

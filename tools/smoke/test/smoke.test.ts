@@ -81,6 +81,7 @@ describe.each([
         { name: "claude", loaded: true },
         { name: "codex", loaded: true },
         { name: "gemini", loaded: true },
+        { name: "opencode", loaded: true },
       ]);
     } finally {
       await client.close();
