@@ -3,6 +3,7 @@ import { WAKE_OUTCOMES } from "../adapter/types.js";
 import { ERROR_CODES, type OxtailErrorCode } from "../errors.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../mailbox/idempotency.js";
 import { MAX_BODY_BYTES } from "../mailbox/types.js";
+import { DELIVERY_VIAS, EXPIRY_REASONS, RECEIPT_STATES } from "../receipts/types.js";
 import { MAX_PURPOSE_CHARS, StateCardSchema } from "../registry/types.js";
 
 /** Version of every tool's structured output. */
@@ -15,6 +16,10 @@ export const DEFAULT_READ_MAX_MESSAGES = 50;
 export const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 /** The most `read_my_messages` may be asked for in one answer, in bytes. */
 export const MAX_READ_BYTES = 1024 * 1024;
+/** The most peers one `send_message` may name (a list, or the peers `"*"` finds). */
+export const MAX_BROADCAST_TARGETS = 32;
+/** The most ids one `message_status` call may ask about. */
+export const MAX_STATUS_IDS = 100;
 /** What a client type looks like (an adapter name). */
 export const CLIENT_TYPE_RE: RegExp = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -41,6 +46,25 @@ const target = z
   .min(1)
   .max(512)
   .describe("A peer's tmux session name, or its client session id (UUID).");
+/** ask_peer's target: one peer, said plainly when a list or `"*"` is given. */
+const askTarget = z
+  .string({
+    error: (issue) =>
+      Array.isArray(issue.input)
+        ? 'ask_peer asks exactly one peer; to reach several, use send_message with a list of targets or "*"'
+        : undefined,
+  })
+  .min(1)
+  .max(512)
+  .refine((t) => t !== "*", {
+    message: 'ask_peer asks exactly one peer; to reach every peer, use send_message with target "*"',
+  })
+  .describe("A peer's tmux session name, or its client session id (UUID). One peer only.");
+const sendTarget = z
+  .union([target, z.array(target).min(1).max(1000)])
+  .describe(
+    `A peer's tmux session name or session id; "*" for every peer in this project (you excluded); or a list of names and ids (at most ${MAX_BROADCAST_TARGETS} peers), each getting its own copy.`,
+  );
 const projectRoot = z
   .string()
   .max(4096)
@@ -78,6 +102,72 @@ export const WakeReportSchema = z.object({
 });
 /** A wake as `ask_peer` and `wake_status` report it. */
 export type WakeReport = z.infer<typeof WakeReportSchema>;
+
+/** The ways a message can reach a peer's model, as a delivery outlook names them. */
+export const OUTLOOK_PATHS = [
+  "hook-mid-turn",
+  "hook-end-of-turn",
+  "wake",
+  "next-prompt",
+  "read_my_messages-only",
+] as const;
+
+/** When the peer will see a message, judged at send time from what is true now (SPEC §10). */
+export const DeliveryOutlookSchema = z.object({
+  path: z
+    .enum(OUTLOOK_PATHS)
+    .describe(
+      "hook-mid-turn: the peer is in a turn and its hook hands the message over before its next tool call (else when the turn ends); hook-end-of-turn: at the end of its current turn; wake: it is idle and a wake (wake_strategy) starts a turn with it; next-prompt: it gets it with its next prompt (from its user or a wake); read_my_messages-only: nothing hands it over, it waits until the peer calls read_my_messages.",
+    ),
+  wake_strategy: z.string().nullable().describe("The wake strategy that would run (path wake)."),
+  busy: z.boolean().nullable().describe("True in a turn, false idle, null unknown."),
+  hooks: z
+    .enum(["active", "configured", "not-set-up", "unsupported"])
+    .describe(
+      "oxtail's hooks for the peer's client: active (seen running for this session), configured (set up in this user's config, not seen running yet), not-set-up, or unsupported (its client has none, or its session id is unknown).",
+    ),
+  reason: z.string(),
+});
+/** A delivery outlook. */
+export type DeliveryOutlook = z.infer<typeof DeliveryOutlookSchema>;
+
+/** A message's receipt as `message_status` returns it. */
+const ReceiptOutSchema = z.object({
+  id: z.string(),
+  state: z.enum(RECEIPT_STATES),
+  to_session_id: z.string().nullable(),
+  reply_to: z.string().nullable(),
+  queued_at: z.string(),
+  delivered: z
+    .object({ at: z.string(), via: z.enum(DELIVERY_VIAS).nullable() })
+    .nullable()
+    .describe("When and how it was put in front of the peer's model."),
+  replied: z
+    .object({ at: z.string(), reply_id: z.string() })
+    .nullable()
+    .describe("The peer's first message with reply_to = this id."),
+  expired: z
+    .object({ at: z.string(), reason: z.enum(EXPIRY_REASONS) })
+    .nullable()
+    .describe(
+      "Given up on: recipient-gone (its server ended before it had a session id), undelivered (24 h unread with no live recipient).",
+    ),
+});
+
+const StatusErrorSchema = z.object({
+  id: z.string(),
+  error: z.enum(["not-found", "out-of-scope", "invalid-input"]),
+  message: z.string(),
+});
+
+const BroadcastEntrySchema = z.object({
+  target: z.string().describe('The target as given (for "*": the peer\'s session id, else its tmux name).'),
+  message_id: z.string().nullable(),
+  to_session_id: z.string().nullable(),
+  delivery_outlook: DeliveryOutlookSchema.nullable(),
+  error: z.string().optional().describe("Why this copy was not sent (a storage failure); the others were."),
+  message: z.string().optional(),
+});
 
 const LivenessSchema = z.object({
   state: z.enum(["busy", "idle", "unknown"]),
@@ -238,17 +328,22 @@ export const TOOL_CONTRACTS = {
   send_message: {
     name: "send_message",
     title: "Send a message to a peer",
-    description: `Send a message to a peer agent in this project (by tmux name or session id). Fire-and-forget: it does NOT wait for an answer and does not wake the peer; use ask_peer to delegate and wait. Body at most ${MAX_BODY_BYTES} bytes. Set reply_to to answer a message you received.`,
+    description: `Send a message to a peer agent in this project (by tmux name or session id), to a list of peers, or to every peer with "*". Fire-and-forget: it does NOT wait for an answer and runs no wake; use ask_peer to delegate and wait. The result's delivery_outlook says when the peer will see it; message_status tells its fate later. Body at most ${MAX_BODY_BYTES} bytes. Set reply_to to answer a message you received.`,
     input: z.object({
-      target,
+      target: sendTarget,
       body: body("The message"),
       reply_to: z.string().max(64).optional().describe("Id of the message this answers."),
       idempotency_key: idempotencyKey,
     }),
     output: z.object({
       ...ok,
-      message_id: z.string(),
-      to_session_id: z.string().nullable(),
+      message_id: z.string().optional().describe("One target: the message's id."),
+      to_session_id: z.string().nullable().optional(),
+      delivery_outlook: DeliveryOutlookSchema.optional(),
+      messages: z
+        .array(BroadcastEntrySchema)
+        .optional()
+        .describe('A list or "*": one entry per peer, each with its own id, receipt and outlook.'),
       replayed: z.literal(true).optional(),
     }),
     fieldErrors: { body: "body-too-large" },
@@ -284,7 +379,7 @@ export const TOOL_CONTRACTS = {
     description:
       "Delegate to a peer agent and wait for its answer: sends the question, wakes the peer if it sits idle at its prompt, and returns the peer's reply. On timeout the question stays delivered and a late reply arrives through read_my_messages.",
     input: z.object({
-      target,
+      target: askTarget,
       body: body("The question"),
       idempotency_key: idempotencyKey,
       timeout_ms: z
@@ -299,6 +394,9 @@ export const TOOL_CONTRACTS = {
       ...ok,
       question_id: z.string(),
       replayed: z.literal(true).optional(),
+      delivery_outlook: DeliveryOutlookSchema.describe(
+        "How the question was expected to reach the peer, at send time.",
+      ),
       timed_out: z.boolean(),
       reply: MessageOutSchema.nullable(),
       wake: WakeReportSchema,
@@ -360,6 +458,32 @@ export const TOOL_CONTRACTS = {
       outcome: z.enum(["skipped", "pane-unverified"]).nullable(),
       reason: z.string(),
       last_wake: WakeReportSchema.nullable(),
+    }),
+    annotations: readOnly,
+  },
+  message_status: {
+    name: "message_status",
+    title: "Message status",
+    description:
+      "Tell what became of messages you sent: queued, delivered (when, and how: hook, read_my_messages, wake notice, ask reply), replied, or expired. Use it to check that a send_message reached the peer before waiting on it or sending again.",
+    input: z
+      .object({
+        id: z.string().max(64).optional().describe("One message id (send_message's message_id)."),
+        ids: z
+          .array(z.string().max(64))
+          .min(1)
+          .max(MAX_STATUS_IDS)
+          .optional()
+          .describe(`Several message ids (at most ${MAX_STATUS_IDS}).`),
+      })
+      .refine((a) => (a.id === undefined) !== (a.ids === undefined), "give either id or ids"),
+    output: z.object({
+      ...ok,
+      receipts: z
+        .array(z.union([ReceiptOutSchema, StatusErrorSchema]))
+        .describe(
+          "One entry per id asked, in order: the receipt, or why there is none (not-found, out-of-scope).",
+        ),
     }),
     annotations: readOnly,
   },
