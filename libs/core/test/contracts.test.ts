@@ -39,7 +39,7 @@ describe("tool contracts", () => {
     expect(TOOL_CONTRACTS.send_message.description).toMatch(/ask_peer/);
   });
 
-  it("send_message takes one target, a list or \"*\"; ask_peer refuses both plainly", () => {
+  it('send_message takes one target, a list or "*"; ask_peer refuses both plainly', () => {
     const send = TOOL_CONTRACTS.send_message.input;
     expect(send.safeParse({ target: ["a", "b"], body: "x" }).success).toBe(true);
     expect(send.safeParse({ target: "*", body: "x" }).success).toBe(true);
