@@ -28,10 +28,13 @@ type Receipt = {
 };
 
 /** Agents of one project; HOME and Claude's folder are private to the test (no user config is read). */
-async function agents(names: Record<string, string>, root = world.project()) {
+async function agents<N extends string>(
+  names: Record<N, string>,
+  root = world.project(),
+): Promise<Record<N, TestAgent> & { root: string; claudeDir: string }> {
   const claudeDir = world.project("claude");
-  const out: Record<string, TestAgent> = {};
-  for (const [name, session] of Object.entries(names))
+  const out = {} as Record<N, TestAgent>;
+  for (const [name, session] of Object.entries(names) as [N, string][])
     out[name] = await world.agent({
       cwd: root,
       pane: world.tmux.session(name, root),
@@ -67,10 +70,7 @@ function hook(event: string, session: string, cwd: string) {
 
 describe("receipts", () => {
   it("follow a message from queued to delivered by read_my_messages to replied, with timestamps", async () => {
-    const { alpha: a, beta: b } = (await agents({ alpha: A, beta: B })) as unknown as Record<
-      string,
-      TestAgent
-    >;
+    const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
     const sent = await a.call("send_message", { target: "beta", body: "status please" });
     const id = sent.message_id as string;
     expect(await status(a, id)).toMatchObject({ id, state: "queued", delivered: null, replied: null });
@@ -94,10 +94,7 @@ describe("receipts", () => {
   });
 
   it("record each hook event's path: mid-turn, Stop, next prompt", async () => {
-    const { alpha: a, root } = (await agents({ alpha: A, beta: B })) as unknown as {
-      alpha: TestAgent;
-      root: string;
-    };
+    const { alpha: a, root } = await agents({ alpha: A, beta: B });
     const expectations = [
       ["PreToolUse", "hook-mid-turn"],
       ["Stop", "hook-stop"],
@@ -114,10 +111,7 @@ describe("receipts", () => {
   });
 
   it("record an ask's reply as delivered by ask-reply, and the question as replied", async () => {
-    const { alpha: a, beta: b } = (await agents({ alpha: A, beta: B })) as unknown as Record<
-      string,
-      TestAgent
-    >;
+    const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
     const asking = a.call("ask_peer", { target: "beta", body: "6 × 7?", timeout_ms: 30_000 });
     const question = await until(
       "the question",
@@ -140,11 +134,8 @@ describe("receipts", () => {
   });
 
   it("are seen only from the sender's project: out-of-scope elsewhere, not-found for unknown ids", async () => {
-    const { alpha: a } = (await agents({ alpha: A, beta: B })) as unknown as Record<string, TestAgent>;
-    const { gamma: other } = (await agents({ gamma: C }, world.project("other"))) as unknown as Record<
-      string,
-      TestAgent
-    >;
+    const { alpha: a } = await agents({ alpha: A, beta: B });
+    const { gamma: other } = await agents({ gamma: C }, world.project("other"));
     const id = (await a.call("send_message", { target: "beta", body: "private" })).message_id as string;
     expect(await other.call("message_status", { id })).toMatchObject({ ok: false, error: "out-of-scope" });
     const unknown = "00000000abcd-00000000-00000000";
@@ -182,10 +173,7 @@ describe("receipts", () => {
 
 describe("delivery_outlook", () => {
   it("says read_my_messages-only with no hooks set up, and next-prompt once the peer's hooks have run", async () => {
-    const { alpha: a, root } = (await agents({ alpha: A, beta: B })) as unknown as {
-      alpha: TestAgent;
-      root: string;
-    };
+    const { alpha: a, root } = await agents({ alpha: A, beta: B });
     const before = await a.call("send_message", { target: "beta", body: "one" });
     expect(before.delivery_outlook).toMatchObject({
       path: "read_my_messages-only",
@@ -202,11 +190,7 @@ describe("delivery_outlook", () => {
 
 describe("broadcast", () => {
   it('sends one copy per peer to "*", self excluded, each with its own id, receipt and outlook', async () => {
-    const {
-      alpha: a,
-      beta: b,
-      gamma: c,
-    } = (await agents({ alpha: A, beta: B, gamma: C })) as unknown as Record<string, TestAgent>;
+    const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
     const sent = await a.call("send_message", { target: "*", body: "all hands" });
     const messages = sent.messages as { target: string; message_id: string; to_session_id: string }[];
     expect(messages.map((m) => m.to_session_id).sort()).toEqual([B, C]);
@@ -222,11 +206,7 @@ describe("broadcast", () => {
   });
 
   it("sends to a list, counting a peer named twice once; validates every target before sending anything", async () => {
-    const {
-      alpha: a,
-      beta: b,
-      gamma: c,
-    } = (await agents({ alpha: A, beta: B, gamma: C })) as unknown as Record<string, TestAgent>;
+    const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
     const sent = await a.call("send_message", { target: ["beta", B, "gamma"], body: "listed" });
     expect((sent.messages as { target: string }[]).map((m) => m.target)).toEqual(["beta", "gamma"]);
     for (const peer of [b, c]) expect((await peer.call("read_my_messages")).messages).toHaveLength(1);
