@@ -27,7 +27,12 @@ function receiptOut(r: Receipt) {
  * still queued is checked against what is true now and recorded as expired when it can no longer
  * be delivered (see core's `expiryOf`).
  */
-async function statusOf(context: ServerContext, id: string, project: string): Promise<Entry> {
+async function statusOf(
+  context: ServerContext,
+  id: string,
+  project: string,
+  liveMailboxes: () => Promise<Set<string>>,
+): Promise<Entry> {
   if (!isMessageId(id))
     return { id, error: "invalid-input", message: `${JSON.stringify(id)} is not a message id.` };
   let receipt = await context.receipts.get(id);
@@ -46,7 +51,7 @@ async function statusOf(context: ServerContext, id: string, project: string): Pr
     };
   if (receipt.state === "queued") {
     const to = receipt.to.mailbox;
-    const live = (await context.registry.list()).some((a) => mailboxKeyOf(a) === to);
+    const live = (await liveMailboxes()).has(to);
     const waiting = live
       ? true
       : (await context.mailbox.peek(to as MailboxKey).catch(() => [])).some((m) => m.id === id);
@@ -62,12 +67,18 @@ async function statusOf(context: ServerContext, id: string, project: string): Pr
 /** message_status: what became of messages this project sent. */
 export async function messageStatus(context: ServerContext, args: { id?: string; ids?: string[] }) {
   const project = callerScope(context).project.id;
+  // The registry is read once per call, and only when a queued message needs it.
+  let live: Promise<Set<string>> | null = null;
+  const liveMailboxes = () => {
+    live ??= context.registry.list().then((agents) => new Set(agents.map(mailboxKeyOf)));
+    return live;
+  };
   if (args.id !== undefined) {
-    const entry = await statusOf(context, args.id, project);
+    const entry = await statusOf(context, args.id, project, liveMailboxes);
     if ("error" in entry) throw new OxtailError(entry.error, entry.message, { data: { id: args.id } });
     return ok({ receipts: [entry] });
   }
   const receipts: Entry[] = [];
-  for (const id of args.ids ?? []) receipts.push(await statusOf(context, id, project));
+  for (const id of args.ids ?? []) receipts.push(await statusOf(context, id, project, liveMailboxes));
   return ok({ receipts });
 }
