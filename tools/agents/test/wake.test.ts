@@ -262,10 +262,13 @@ describe("waking Claude Code without typing", () => {
         wake_strategy: "claude-rewake",
         hooks: "active",
       });
-      const status = await asker.callTool({ name: "message_status", arguments: { id: out.question_id } });
-      expect((status.structuredContent as { receipts: unknown[] }).receipts).toMatchObject([
-        { state: "replied", delivered: { via: "wake-notice" } },
-      ]);
+      // The peer's server records `replied` just after its reply lands, which can be after the ask returned.
+      const receipt = await until("the question's receipt to say replied", 10_000, async () => {
+        const status = await asker.callTool({ name: "message_status", arguments: { id: out.question_id } });
+        const [r] = (status.structuredContent as { receipts: { state: string }[] }).receipts;
+        return r?.state === "replied" && r;
+      });
+      expect(receipt).toMatchObject({ state: "replied", delivered: { via: "wake-notice" } });
       expect(out.reply?.body).toBe("REWAKE-ANSWER: woken by the sleeper");
       const woken = JSON.stringify(claude.endpoint.mainRequests()[0]?.body ?? "");
       expect(woken).toContain("Awake?");
