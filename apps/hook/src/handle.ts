@@ -11,8 +11,11 @@ import {
 } from "@oxtail/core";
 import {
   createFsMailboxStore,
+  createFsReceiptStore,
   createMailbox,
+  createReceipts,
   DEFAULT_DELIVERY_CHARS,
+  HOOK_ROLE_VIA,
   recordSleeperWake,
   sessionMailboxKey,
   type Tracer,
@@ -84,10 +87,16 @@ export async function handleHook(input: HookInput): Promise<HookResult> {
   const mailbox = createMailbox({
     store: createFsMailboxStore({ home: input.home, tracer: input.tracer }),
     tracer: input.tracer,
+    // Acknowledging the mail once the answer was written records it as delivered by this event's role.
+    receipts: createReceipts({
+      store: createFsReceiptStore({ home: input.home, tracer: input.tracer }),
+      tracer: input.tracer,
+    }),
   });
   const mail = await takeHandOver(
     mailbox,
     sessionMailboxKey(sessionId),
+    HOOK_ROLE_VIA[spec.role],
     hooks.maxDeliveryChars ?? DEFAULT_DELIVERY_CHARS,
   );
   if (!mail) return { ...NOTHING, answer: hooks.answer(spec, null) };

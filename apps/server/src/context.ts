@@ -10,8 +10,10 @@ import {
 import {
   createFsIdempotencyStore,
   createFsMailboxStore,
+  createFsReceiptStore,
   createFsRegistryStore,
   createMailbox,
+  createReceipts,
   createRegistry,
   createWaker,
   instanceMailboxKey,
@@ -19,6 +21,7 @@ import {
   type Mailbox,
   type MailboxKey,
   mailboxKeyOf,
+  type Receipts,
   type Registry,
   type Sender,
   selfProcess,
@@ -45,6 +48,8 @@ export interface ServerContext {
   readonly tracer: Tracer;
   readonly registry: Registry;
   readonly mailbox: Mailbox;
+  /** Messages' lifecycles (SPEC §10); the mailbox records them as it sends and delivers. */
+  readonly receipts: Receipts;
   /** The adapters tried so far (loaded after the MCP handshake; see {@link ServerContext.ready}). */
   readonly adapters: LoadedAdapter[];
   readonly wakeStrategies: Map<string, WakeStrategy>;
@@ -111,7 +116,8 @@ export interface ContextOptions {
 export function createContext(options: ContextOptions): ServerContext {
   const { home, tracer } = options;
   const registry = createRegistry({ store: createFsRegistryStore({ home, tracer }), tracer });
-  const mailbox = createMailbox({ store: createFsMailboxStore({ home, tracer }), tracer });
+  const receipts = createReceipts({ store: createFsReceiptStore({ home, tracer }), tracer });
+  const mailbox = createMailbox({ store: createFsMailboxStore({ home, tracer }), tracer, receipts });
   const idempotency = createFsIdempotencyStore({ home });
   const me = selfProcess();
   const now = new Date().toISOString();
@@ -125,6 +131,7 @@ export function createContext(options: ContextOptions): ServerContext {
     tracer,
     registry,
     mailbox,
+    receipts,
     adapters: [],
     wakeStrategies: new Map(options.wakeStrategies.map((s) => [s.name, s])),
     ready: Promise.resolve(),

@@ -13,6 +13,7 @@ import { askPeer } from "./tools/ask-peer.js";
 import { claimSession } from "./tools/claim-session.js";
 import { getMySession } from "./tools/get-my-session.js";
 import { listProjectSessions } from "./tools/list-project-sessions.js";
+import { messageStatus } from "./tools/message-status.js";
 import { readMyMessages } from "./tools/read-my-messages.js";
 import { readSession } from "./tools/read-session.js";
 import { registerMySession } from "./tools/register-my-session.js";
@@ -42,6 +43,7 @@ const HANDLERS: Record<ToolName, Handler> = {
   register_my_session: registerMySession,
   get_my_session: getMySession,
   wake_status: wakeStatus,
+  message_status: messageStatus,
 };
 
 /**

@@ -14,6 +14,7 @@ export const TOOL_ORDER = [
   "register_my_session",
   "get_my_session",
   "wake_status",
+  "message_status",
 ] as const;
 
 /** The server's instructions to the client (shown to the model by some clients). */

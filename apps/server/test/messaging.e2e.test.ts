@@ -356,6 +356,14 @@ describe("ask_peer", () => {
       strategy: "claude-rewake",
       outcome: "submitted",
     });
+    // Foretold at send time, and recorded: the question reached beta as the sleeper's wake notice.
+    expect(result.delivery_outlook).toMatchObject({
+      path: "wake",
+      wake_strategy: "claude-rewake",
+      busy: false,
+    });
+    const receipt = await a.call("message_status", { id: result.question_id as string });
+    expect(receipt.receipts).toMatchObject([{ state: "delivered", delivered: { via: "wake-notice" } }]);
     // The question reached beta as the hook's output, not as keys: nothing was typed into its pane.
     expect(fs.readFileSync(woken, "utf8")).toContain("REWAKE-QUESTION");
     expect(fs.existsSync(typed)).toBe(false);

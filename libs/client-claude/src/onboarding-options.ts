@@ -24,7 +24,8 @@ function textOf(file: string): string {
 
 /**
  * Whether setup has configured Claude Code here, without loading the onboarding code: oxtail's own
- * marks are in its files (the hook program's name in settings.json, the MCP entry's mark).
+ * marks are in its files (the hook program's name in settings.json, the MCP entry's mark). With
+ * `hooksOnly`, whether its hooks are set up.
  */
 export function claudeConfigured(dir?: string): Pick<ClientOnboarding, "configured"> {
   return {
@@ -33,10 +34,10 @@ export function claudeConfigured(dir?: string): Pick<ClientOnboarding, "configur
       const config = context.env.CLAUDE_CONFIG_DIR
         ? path.resolve(context.env.CLAUDE_CONFIG_DIR)
         : context.home;
-      return (
-        textOf(path.join(state, "settings.json")).includes("oxtail-hook") ||
-        textOf(path.join(config, ".claude.json")).includes('"OXTAIL_MANAGED"')
-      );
+      const hooks = textOf(path.join(state, "settings.json")).includes("oxtail-hook");
+      // Asked about the hooks only (the delivery outlook, the server's start-up warning): the MCP entry does not count.
+      if (context.hooksOnly) return hooks;
+      return hooks || textOf(path.join(config, ".claude.json")).includes('"OXTAIL_MANAGED"');
     },
   };
 }

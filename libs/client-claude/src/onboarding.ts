@@ -266,7 +266,7 @@ export function claudeOnboarding(dir?: string): ClientOnboarding {
     configured: async (context) => {
       const files = claudeFiles(context, dir);
       try {
-        if (managedEntry(readConfigText(files.mcp), files.mcp)) return true;
+        if (!context.hooksOnly && managedEntry(readConfigText(files.mcp), files.mcp)) return true;
         return findCommandHooks(readConfigText(files.settings), files.settings, isOurs).length > 0;
       } catch {
         return false;

@@ -22,7 +22,8 @@ export const claudeRewakeWake = defineWakeStrategy<RewakeOptions>((options) => {
   const home = () => options?.oxtailHome() ?? "";
   return {
     name: NAME,
-    capabilities: { verify: false },
+    // The sleeper hands the mail over as soon as it lands: a plain send wakes the session too.
+    capabilities: { verify: false, onArrival: true },
     requirements: { binaries: ["claude"] },
     async readiness(target) {
       const session = target.agent.client.session_id;

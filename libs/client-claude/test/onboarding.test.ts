@@ -171,3 +171,13 @@ describe("Claude Code onboarding", () => {
     });
   });
 });
+
+describe("configured, asked about the hooks alone", () => {
+  it("answers for oxtail's hooks only: an MCP entry without them does not count", async () => {
+    apply(await onboarding().plan(context({ noHooks: true })));
+    expect(await onboarding().configured(context())).toBe(true);
+    expect(await onboarding().configured(context({ hooksOnly: true }))).toBe(false);
+    apply(await onboarding().plan(context()));
+    expect(await onboarding().configured(context({ hooksOnly: true }))).toBe(true);
+  });
+});

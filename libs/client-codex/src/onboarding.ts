@@ -188,7 +188,7 @@ export function codexOnboarding(dir?: string): ClientOnboarding {
     configured: async (context) => {
       const files = codexFiles(context, dir);
       try {
-        if (managedServer(readConfigText(files.config), files.config)) return true;
+        if (!context.hooksOnly && managedServer(readConfigText(files.config), files.config)) return true;
         return findCommandHooks(readConfigText(files.hooks), files.hooks, isOurs).length > 0;
       } catch {
         return false;

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   "invalid-input",
   // SPEC §9: identity
   "session-id-in-use",
+  // SPEC §10: delivery
+  "too-many-targets",
   // storage and data directory
   "unsafe-path",
   "corrupt-record",

@@ -34,7 +34,7 @@ export {
   removePrivateFile,
   writePrivateFileAtomic,
 } from "./home/private-file.js";
-export { IdentityDropSchema, writeIdentityDrop } from "./identity/drop.js";
+export { IdentityDropSchema, readIdentityDrop, writeIdentityDrop } from "./identity/drop.js";
 export {
   createMessageId,
   isMessageId,
@@ -49,7 +49,7 @@ export {
   IDEMPOTENCY_TTL_MS,
   MAX_IDEMPOTENCY_KEY_CHARS,
 } from "./mailbox/idempotency.js";
-export type { Mailbox, MailboxOptions, SendInput, WaitOptions } from "./mailbox/mailbox.js";
+export type { DeliveryOptions, Mailbox, MailboxOptions, SendInput, WaitOptions } from "./mailbox/mailbox.js";
 export { createMailbox } from "./mailbox/mailbox.js";
 export { REDELIVERED_DIR } from "./mailbox/redelivery.js";
 export type { FsMailboxStoreOptions } from "./mailbox/store-fs.js";
@@ -76,6 +76,33 @@ export {
 } from "./mailbox/types.js";
 export type { ProcessIdentity } from "./process/liveness.js";
 export { isProcessTokenAlive, processToken, selfProcess } from "./process/liveness.js";
+export type { Receipts, ReceiptsOptions } from "./receipts/receipts.js";
+export {
+  createReceipts,
+  expiryOf,
+  RECEIPT_EXPIRY_MS,
+  RECEIPT_RETENTION_MS,
+  receiptOf,
+} from "./receipts/receipts.js";
+export type { FsReceiptStoreOptions } from "./receipts/store-fs.js";
+export { createFsReceiptStore } from "./receipts/store-fs.js";
+export type {
+  DeliveryVia,
+  ExpiryReason,
+  Receipt,
+  ReceiptEvent,
+  ReceiptEventName,
+  ReceiptState,
+  ReceiptStore,
+} from "./receipts/types.js";
+export {
+  DELIVERY_VIAS,
+  EXPIRY_REASONS,
+  HOOK_ROLE_VIA,
+  RECEIPT_SCHEMA_VERSION,
+  RECEIPT_STATES,
+  ReceiptEventSchema,
+} from "./receipts/types.js";
 export type { Registry, RegistryOptions, RegistryScan } from "./registry/registry.js";
 export {
   collapseBySession,
@@ -107,13 +134,24 @@ export type {
 export { assertSameProject, canonicalPath, createProjectResolver } from "./scope/project.js";
 export { ageOf } from "./text/age.js";
 export { UNSAFE_CHARS_RE } from "./text/visible.js";
-export type { ToolAnnotations, ToolContract, ToolError, ToolName, WakeReport } from "./tools/contracts.js";
+export type {
+  DeliveryOutlook,
+  ToolAnnotations,
+  ToolContract,
+  ToolError,
+  ToolName,
+  WakeReport,
+} from "./tools/contracts.js";
 export {
   CLIENT_TYPE_RE,
   DEFAULT_ASK_TIMEOUT_MS,
   DEFAULT_READ_MAX_BYTES,
   DEFAULT_READ_MAX_MESSAGES,
+  DeliveryOutlookSchema,
+  MAX_BROADCAST_TARGETS,
   MAX_READ_BYTES,
+  MAX_STATUS_IDS,
+  OUTLOOK_PATHS,
   TOOL_CONTRACTS,
   TOOL_NAMES,
   TOOL_SCHEMA_VERSION,

@@ -13,6 +13,7 @@ const SPEC_TOOLS = [
   "register_my_session",
   "get_my_session",
   "wake_status",
+  "message_status",
 ];
 
 describe("tool contracts", () => {
@@ -36,6 +37,27 @@ describe("tool contracts", () => {
   it("send_message says it does not wait, and points to ask_peer", () => {
     expect(TOOL_CONTRACTS.send_message.description).toMatch(/does NOT wait/);
     expect(TOOL_CONTRACTS.send_message.description).toMatch(/ask_peer/);
+  });
+
+  it('send_message takes one target, a list or "*"; ask_peer refuses both plainly', () => {
+    const send = TOOL_CONTRACTS.send_message.input;
+    expect(send.safeParse({ target: ["a", "b"], body: "x" }).success).toBe(true);
+    expect(send.safeParse({ target: "*", body: "x" }).success).toBe(true);
+    expect(send.safeParse({ target: [], body: "x" }).success).toBe(false);
+    const ask = TOOL_CONTRACTS.ask_peer.input;
+    for (const target of [["a", "b"], "*"]) {
+      const parsed = ask.safeParse({ target, body: "x" });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toMatch(/ask_peer asks exactly one peer/);
+    }
+  });
+
+  it("message_status takes either id or ids", () => {
+    const input = TOOL_CONTRACTS.message_status.input;
+    expect(input.safeParse({ id: "x" }).success).toBe(true);
+    expect(input.safeParse({ ids: ["x", "y"] }).success).toBe(true);
+    expect(input.safeParse({}).success).toBe(false);
+    expect(input.safeParse({ id: "x", ids: ["y"] }).success).toBe(false);
   });
 
   it("read-only tools are marked read-only; consuming mail is not", () => {

@@ -201,6 +201,39 @@ describe("the waker: its ladder", () => {
     });
   });
 
+  it("status({ onArrivalOnly }) counts only strategies that wake by themselves when mail lands (what a plain send gets)", async () => {
+    const log: string[] = [];
+    const sleeper = defineWakeStrategy({
+      name: "sleeper",
+      capabilities: { verify: false, onArrival: true },
+      readiness: async () => ({ ready: true, reason: "a sleeper waits" }),
+      wake: async () => outcome("sleeper", "unverified", true),
+    })();
+    const waker = createWaker({
+      home: tempDir(),
+      strategies: [fake("typist", log, () => outcome("typist", "unverified", true)), sleeper],
+      adapterFor: () => adapterWith([{ strategy: "typist" }, { strategy: "sleeper" }]),
+      turnSignal: transcript().turnSignal,
+    });
+    expect(await waker.status(peer())).toMatchObject({ strategy: "typist", ready: true });
+    expect(await waker.status(peer(), { onArrivalOnly: true })).toMatchObject({
+      strategy: "sleeper",
+      ready: true,
+      reason: "typist: acts only when a wake is run (send_message runs none); sleeper: a sleeper waits",
+    });
+    const onlyTypist = createWaker({
+      home: tempDir(),
+      strategies: [fake("typist", log, () => outcome("typist", "unverified", true))],
+      adapterFor: () => adapterWith([{ strategy: "typist" }]),
+      turnSignal: transcript().turnSignal,
+    });
+    expect(await onlyTypist.status(peer(), { onArrivalOnly: true })).toMatchObject({
+      strategy: null,
+      ready: false,
+    });
+    expect(log).toEqual([]);
+  });
+
   it("never rejects: a strategy that throws is a failed rung, an unknown one is noted", async () => {
     const waker = createWaker({
       home: tempDir(),

@@ -2,7 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { readSleeper, WAKE_LINE } from "@oxtail/core";
-import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
+import {
+  createFsMailboxStore,
+  createFsReceiptStore,
+  createMailbox,
+  createReceipts,
+  type DeliveryVia,
+  sessionMailboxKey,
+} from "@oxtail/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { oxtailInHome } from "../src/homes.ts";
@@ -26,11 +33,21 @@ function project(): string {
 /** `oxtail setup` into the agent's HOME, as a user would run it. */
 const setup = (client: "--claude" | "--codex", ...extra: string[]) => oxtailInHome("setup", client, ...extra);
 
-/** A peer's message into `session`'s mailbox under the agent's default data dir (~/.oxtail). */
-async function peerSays(home: string, session: string, body: string): Promise<void> {
-  const mailbox = createMailbox({ store: createFsMailboxStore({ home: path.join(home, ".oxtail") }) });
+/** The receipts under the agent's default data dir (~/.oxtail). */
+const receiptsIn = (home: string) =>
+  createReceipts({ store: createFsReceiptStore({ home: path.join(home, ".oxtail") }) });
+
+/**
+ * A peer's message into `session`'s mailbox under the agent's default data dir (~/.oxtail), recorded
+ * queued as a peer's server records it. Returns its id.
+ */
+async function peerSays(home: string, session: string, body: string): Promise<string> {
+  const mailbox = createMailbox({
+    store: createFsMailboxStore({ home: path.join(home, ".oxtail") }),
+    receipts: receiptsIn(home),
+  });
   const from = { session_id: PEER, instance_id: "1-1", client_type: "codex", display_name: "codex (peer)" };
-  await mailbox.send({
+  const sent = await mailbox.send({
     from,
     fromMailbox: sessionMailboxKey(PEER),
     to: sessionMailboxKey(session),
@@ -38,6 +55,7 @@ async function peerSays(home: string, session: string, body: string): Promise<vo
     body,
   });
   await new Promise((r) => setTimeout(r, 5));
+  return sent.id;
 }
 
 function claudeSessionId(agent: Agent): string {
@@ -52,7 +70,7 @@ describe("oxtail's hooks in the real clients", () => {
    * has already run, so the mail reaches the model through the next hook of this turn. Returns the
    * model requests of the turn (the first one was made before the mail came).
    */
-  async function mailMidTurn(kind: "claude" | "codex", work: Turn, note: string) {
+  async function mailMidTurn(kind: "claude" | "codex", work: Turn, note: string, via: DeliveryVia) {
     const agent = await Agent.start({
       kind,
       projectDir: project(),
@@ -73,7 +91,7 @@ describe("oxtail's hooks in the real clients", () => {
     const turn = agent.prompt("Do some work.");
     await agent.endpoint.waitForMainRequests(before + 1);
     await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
-    await peerSays(agent.home, session, note);
+    const id = await peerSays(agent.home, session, note);
     await turn;
     const requests = agent.endpoint
       .mainRequests()
@@ -87,6 +105,8 @@ describe("oxtail's hooks in the real clients", () => {
     // Visible in the transcript too, and consumed from the mailbox.
     expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(note);
     expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
+    // The sender can see it: delivered, by the hook that handed it over.
+    expect(await receiptsIn(agent.home).get(id)).toMatchObject({ state: "delivered", delivered: { via } });
     return agent;
   }
 
@@ -103,6 +123,7 @@ describe("oxtail's hooks in the real clients", () => {
         kind,
         [command("sleep 3"), command("echo second"), { say: "done" }],
         "PEER-NOTE: the parser tests are red, please look.",
+        "hook-mid-turn",
       );
     },
   );
@@ -118,6 +139,7 @@ describe("oxtail's hooks in the real clients", () => {
         kind,
         [command("sleep 3"), { say: "first answer" }, { say: "I have read the peer's note." }],
         "STOP-NOTE: answer me before you stop.",
+        "hook-stop",
       );
       expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(
         "I have read the peer's note.",
@@ -144,7 +166,7 @@ describe("oxtail's hooks in the real clients", () => {
       () => readSleeper(path.join(agent.home, ".oxtail"), session).waiting,
     );
     const turns = agent.completedTurns();
-    await peerSays(agent.home, session, "WAKE-NOTE: the deploy finished, please check the logs.");
+    const id = await peerSays(agent.home, session, "WAKE-NOTE: the deploy finished, please check the logs.");
     await agent.endpoint.waitForMainRequests(2);
     await until("the woken turn to finish", 30_000, () => agent.completedTurns() > turns);
     const woken = JSON.stringify(agent.endpoint.mainRequests()[1]?.body);
@@ -163,6 +185,10 @@ describe("oxtail's hooks in the real clients", () => {
     expect(prompts[1]).toContain("WAKE-NOTE: the deploy finished");
     expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
     expect(readSleeper(path.join(agent.home, ".oxtail"), session).lastWake?.messages).toHaveLength(1);
+    expect(await receiptsIn(agent.home).get(id)).toMatchObject({
+      state: "delivered",
+      delivered: { via: "wake-notice" },
+    });
   });
 
   // A client fact (the real client wins; recorded in a test): Claude Code ends an asyncRewake hook at its
@@ -218,9 +244,13 @@ describe("oxtail's hooks in the real clients", () => {
     )?.id as string;
     const drops = fs.readdirSync(path.join(agent.home, ".oxtail", "identity"));
     expect(drops).toContain(`${threadId}.json`);
-    await peerSays(agent.home, threadId, "CODEX-NOTE: the build is green again.");
+    const id = await peerSays(agent.home, threadId, "CODEX-NOTE: the build is green again.");
     await agent.prompt("and now?");
     const last = agent.endpoint.mainRequests().at(-1);
     expect(JSON.stringify(last?.body)).toContain("CODEX-NOTE: the build is green again.");
+    expect(await receiptsIn(agent.home).get(id)).toMatchObject({
+      state: "delivered",
+      delivered: { via: "hook-prompt" },
+    });
   });
 });

@@ -172,8 +172,15 @@ describe("waking Codex without typing", () => {
       const out = result.structuredContent as {
         reply: { body: string } | null;
         wake: { strategy: string; outcome: string };
+        delivery_outlook: unknown;
       };
       expect(out.wake).toMatchObject({ strategy: "codex-app-server", outcome: "submitted" });
+      // Foretold at send time: idle, woken through the daemon.
+      expect(out.delivery_outlook).toMatchObject({
+        path: "wake",
+        wake_strategy: "codex-app-server",
+        busy: false,
+      });
       expect(out.reply?.body).toBe("APPSERVER-ANSWER: woken by the daemon");
       // The woken turn started from oxtail's wake line. (Not "the third request from the end": the
       // reply can come back before the peer's turn makes its last request.)
@@ -240,10 +247,26 @@ describe("waking Claude Code without typing", () => {
         { timeout: 120_000 },
       );
       const out = result.structuredContent as {
+        question_id: string;
         reply: { body: string } | null;
         wake: { strategy: string; outcome: string };
+        delivery_outlook: unknown;
       };
       expect(out.wake).toMatchObject({ strategy: "claude-rewake", outcome: "submitted" });
+      // Foretold at send time (idle, its sleeper waits, its hooks have run), and recorded: the question
+      // reached the model as the sleeper's wake notice, and the peer's reply_to marks it replied.
+      expect(out.delivery_outlook).toMatchObject({
+        path: "wake",
+        wake_strategy: "claude-rewake",
+        hooks: "active",
+      });
+      // The peer's server records `replied` just after its reply lands, which can be after the ask returned.
+      const receipt = await until("the question's receipt to say replied", 10_000, async () => {
+        const status = await asker.callTool({ name: "message_status", arguments: { id: out.question_id } });
+        const [r] = (status.structuredContent as { receipts: { state: string }[] }).receipts;
+        return r?.state === "replied" && r;
+      });
+      expect(receipt).toMatchObject({ state: "replied", delivered: { via: "wake-notice" } });
       expect(out.reply?.body).toBe("REWAKE-ANSWER: woken by the sleeper");
       const woken = JSON.stringify(claude.endpoint.mainRequests()[0]?.body ?? "");
       expect(woken).toContain("Awake?");

@@ -63,6 +63,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runTokensBench } = await import("./tokens.ts");
     return runTokensBench();
   },
+  delivery: async (quick) => {
+    const { runDeliveryBench, DEFAULTS } = await import("./delivery.ts");
+    return runDeliveryBench(quick ? { deliveries: 200 } : DEFAULTS);
+  },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");
     return runWakeBench(quick ? { ...DEFAULTS, wakes: 5, burstTries: 2 } : DEFAULTS);

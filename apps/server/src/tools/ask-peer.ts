@@ -4,7 +4,8 @@ import { OxtailError } from "@oxtail/core";
 import { DEFAULT_ASK_TIMEOUT_MS, mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
 import { messageOut } from "./message-out.js";
-import { resolvePeer } from "./peers.js";
+import { deliveryOutlook } from "./outlook.js";
+import { callerScope, resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
 
 /** How often ask_peer sends a progress notification while it waits (keeps idle-call timeouts away). */
@@ -42,6 +43,8 @@ export async function askPeer(
   await context.collectStrayMail();
   const waiting = (await context.mailbox.peek(inbox)).filter((m) => m.from.session_id === peerSession);
   const baseline = await context.waker.turnSignal(peer);
+  // Judged before the question lands (a sleeper's wake would make the peer look busy a moment later).
+  const outlook = await deliveryOutlook(context, peer, "ask", env);
   // With an idempotency key, a retry sends nothing new: it waits again for the first question's reply.
   const asked = await context.once(args.idempotency_key, "ask_peer", async () => {
     const question = await context.mailbox.send({
@@ -51,6 +54,7 @@ export async function askPeer(
       toSessionId: peerSession,
       body: args.body,
       replyTo: null,
+      project: callerScope(context).project.id,
     });
     return { question_id: question.id };
   });
@@ -90,6 +94,7 @@ export async function askPeer(
         timeoutMs,
         signal: extra.signal,
         prefer: (m) => m.reply_to === question.id,
+        via: "ask-reply",
       },
     );
     // The reply stays claimed until the answer reached the client; a cancel crossing it puts it back.
@@ -102,6 +107,7 @@ export async function askPeer(
     return ok({
       question_id: question.id,
       ...(asked.replayed ? { replayed: true } : {}),
+      delivery_outlook: outlook,
       timed_out: reply === null,
       reply: reply ? messageOut(reply, { redelivered: claim?.entries[0]?.redelivered }) : null,
       wake,

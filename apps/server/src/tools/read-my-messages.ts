@@ -19,6 +19,7 @@ export async function readMyMessages(
   const claim = await context.mailbox.claim(context.myMailbox(), {
     maxMessages: args.max_messages ?? DEFAULT_READ_MAX_MESSAGES,
     maxBytes: args.max_bytes ?? DEFAULT_READ_MAX_BYTES,
+    via: "read_my_messages",
   });
   context.delivery.hold(extra.requestId, claim);
   return ok({

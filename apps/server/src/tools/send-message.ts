@@ -1,24 +1,63 @@
+import type { AgentRecord } from "@oxtail/core";
+import { isOxtailError } from "@oxtail/core";
 import { mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
-import { resolvePeer } from "./peers.js";
+import { resolveTargets } from "./broadcast.js";
+import { deliveryOutlook } from "./outlook.js";
+import { callerScope } from "./peers.js";
 import { ok } from "./result.js";
 
-/** send_message: fire-and-forget to a peer in scope; a repeated `idempotency_key` sends nothing new. */
+/**
+ * send_message: fire-and-forget to a peer in scope, or one copy each to a list of peers or to every
+ * peer (`"*"`); each copy gets its own id, receipt and delivery outlook. A repeated `idempotency_key`
+ * sends nothing new.
+ */
 export async function sendMessage(
   context: ServerContext,
-  args: { target: string; body: string; reply_to?: string; idempotency_key?: string },
+  args: { target: string | string[]; body: string; reply_to?: string; idempotency_key?: string },
+  _extra: unknown,
+  env: NodeJS.ProcessEnv,
 ) {
-  const peer = await resolvePeer(context, args.target);
-  const result = await context.once(args.idempotency_key, "send_message", async () => {
-    const message = await context.mailbox.send({
+  const { peers, broadcast } = await resolveTargets(context, args.target);
+  const outlooks = await Promise.all(peers.map(({ peer }) => deliveryOutlook(context, peer, "send", env)));
+  const project = callerScope(context).project.id;
+  const sendTo = (peer: AgentRecord) =>
+    context.mailbox.send({
       from: context.sender(),
       fromMailbox: context.myMailbox(),
       to: mailboxKeyOf(peer),
       toSessionId: peer.client.session_id,
       body: args.body,
       replyTo: args.reply_to ?? null,
+      project,
     });
-    return { message_id: message.id, to_session_id: peer.client.session_id };
+  if (!broadcast) {
+    const peer = (peers[0] as { peer: AgentRecord }).peer;
+    const result = await context.once(args.idempotency_key, "send_message", async () => {
+      const message = await sendTo(peer);
+      return { message_id: message.id, to_session_id: peer.client.session_id };
+    });
+    return ok({ ...result, delivery_outlook: outlooks[0] });
+  }
+  const result = await context.once(args.idempotency_key, "send_message", async () => {
+    const messages: Record<string, unknown>[] = [];
+    for (const [i, { target, peer }] of peers.entries()) {
+      const entry = { target, to_session_id: peer.client.session_id, delivery_outlook: outlooks[i] ?? null };
+      try {
+        messages.push({ ...entry, message_id: (await sendTo(peer)).id });
+      } catch (error) {
+        // Nothing sent yet: the send itself is wrong (same for every copy), say so as the call's error.
+        if (messages.every((m) => m.message_id === null) && !isOxtailError(error, "storage-failure"))
+          throw error;
+        messages.push({
+          ...entry,
+          message_id: null,
+          error: isOxtailError(error) ? error.code : "internal-error",
+          message: (error as Error)?.message ?? String(error),
+        });
+      }
+    }
+    return { messages };
   });
   return ok(result);
 }

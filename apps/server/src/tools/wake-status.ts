@@ -1,15 +1,12 @@
 import type { ServerContext } from "../context.js";
+import { peerLiveness } from "./outlook.js";
 import { resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
 
 /** wake_status: whether and how a peer could be woken now. */
 export async function wakeStatus(context: ServerContext, args: { target: string }) {
   const peer = await resolvePeer(context, args.target);
-  const adapter = context.adapterFor(peer.client.type);
-  const liveness =
-    adapter?.capabilities.liveness && adapter.liveness
-      ? await adapter.liveness(peer).catch(() => null)
-      : null;
+  const liveness = await peerLiveness(context, peer);
   const status = await context.waker.status(peer);
   return ok({
     session_id: peer.client.session_id,

@@ -160,7 +160,7 @@ const WakeStrategyShape = z
   .object({
     name: NAME,
     apiVersion: z.number().int().positive(),
-    capabilities: z.object({ verify: z.boolean() }),
+    capabilities: z.object({ verify: z.boolean(), onArrival: z.boolean().optional() }),
     requirements: REQUIREMENTS,
     readiness: fn,
     wake: fn,

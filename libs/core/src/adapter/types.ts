@@ -251,6 +251,12 @@ export interface WakeOptions {
 export interface WakeStrategyCapabilities {
   /** It can check that the wake started a turn. */
   verify: boolean;
+  /**
+   * The wake happens by itself when mail lands (a background waiter of the client hands it over):
+   * `wake()` only checks for it. Such a strategy also wakes a peer for a plain `send_message`,
+   * which runs no wake; `send_message`'s delivery outlook counts only these. Default false.
+   */
+  onArrival?: boolean;
 }
 
 /** A way to make an idle agent start a turn. Made with `defineWakeStrategy`. */

@@ -1,5 +1,6 @@
 import type { Mailbox } from "../mailbox/mailbox.js";
 import type { Claim, ClaimedMessage, MailboxKey, Message } from "../mailbox/types.js";
+import type { DeliveryVia } from "../receipts/types.js";
 
 /** Clients cut hook output over 10 000 characters: a delivery stays below this by default. */
 export const DEFAULT_DELIVERY_CHARS = 9000;
@@ -59,14 +60,16 @@ export interface HandOver {
 /**
  * Claim a mailbox's oldest waiting mail, one bounded batch (as much as fits `maxChars`), framed for
  * the model; null when none waits. What was claimed but does not fit is put back at once; the
- * caller acknowledges the rest once delivered, or releases it.
+ * caller acknowledges the rest once delivered (recorded in their receipts as delivered by `via`),
+ * or releases it.
  */
 export async function takeHandOver(
   mailbox: Mailbox,
   key: MailboxKey,
+  via: DeliveryVia,
   maxChars: number = DEFAULT_DELIVERY_CHARS,
 ): Promise<HandOver | null> {
-  const claim = await mailbox.claim(key, { maxMessages: MAX_DELIVERY_MESSAGES, maxBytes: maxChars });
+  const claim = await mailbox.claim(key, { maxMessages: MAX_DELIVERY_MESSAGES, maxBytes: maxChars, via });
   if (claim.messages.length === 0) return null;
   try {
     const { text, delivered } = formatDelivery(claim.entries, claim.remaining, maxChars);

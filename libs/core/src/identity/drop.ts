@@ -1,7 +1,12 @@
 import path from "node:path";
 import { z } from "zod";
 import { isOxtailError } from "../errors.js";
-import { ensurePrivatePath, listPrivateDir, type PrivateDirListing } from "../home/home.js";
+import {
+  ensurePrivatePath,
+  listPrivateDir,
+  type PrivateDirListing,
+  verifyPrivatePath,
+} from "../home/home.js";
 import { readPrivateFile, writePrivateFileAtomic } from "../home/private-file.js";
 import { isSessionId } from "../ids.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
@@ -83,4 +88,21 @@ export function readIdentityDrops(home: string, options: ReadIdentityDropsOption
     }
   }
   return out.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/**
+ * The drop of one session, or null when there is none or it cannot be trusted (a symlink, a FIFO,
+ * a foreign or invalid file): proof that the session's client runs oxtail's hooks.
+ */
+export function readIdentityDrop(home: string, sessionId: string): IdentityDrop | null {
+  if (!isSessionId(sessionId)) return null;
+  const file = path.join(home, "identity", `${sessionId.toLowerCase()}.json`);
+  try {
+    if (!verifyPrivatePath(home, path.dirname(file))) return null;
+    const text = readPrivateFile(file, { maxBytes: DROP_MAX_BYTES });
+    const parsed = text ? IdentityDropSchema.safeParse(JSON.parse(text)) : null;
+    return parsed?.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,7 @@
 import { OxtailError } from "../errors.js";
 import { createMessageId, isMessageId } from "../ids.js";
+import type { Receipts } from "../receipts/receipts.js";
+import type { DeliveryVia } from "../receipts/types.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
 import {
   type Claim,
@@ -26,6 +28,16 @@ export interface SendInput {
   body: string;
   /** Id of the message this answers. */
   replyTo?: string | null;
+  /** The sender's project, recorded in the message's receipt (only that project may read it). */
+  project?: string | null;
+}
+
+/**
+ * How the messages of a claim will be put in front of the recipient's model: acknowledging the
+ * claim records each one's receipt as `delivered` by this path (SPEC §10).
+ */
+export interface DeliveryOptions {
+  via?: DeliveryVia;
 }
 
 /** Options for {@link Mailbox.waitFor}. */
@@ -36,6 +48,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Among waiting matches, claim one this accepts first (e.g. a `reply_to` match). */
   prefer?: (message: Message) => boolean;
+  /** How the claimed message reaches the model (its receipt's `delivered.via`). */
+  via?: DeliveryVia;
 }
 
 /** Messaging on top of a {@link MailboxStore}: validation, ids, waiting. */
@@ -45,11 +59,16 @@ export interface Mailbox {
   /**
    * Claim the oldest waiting messages, at most `limits` (defaults: {@link DEFAULT_CLAIM_LIMITS};
    * always at least one when any waits). `ack()` once delivered, `release()` what was not;
-   * `remaining` says how many still wait.
+   * `remaining` says how many still wait. `via` names the delivery path: `ack()` records it in
+   * each acknowledged message's receipt.
    */
-  claim(key: MailboxKey, limits?: Partial<ClaimLimits>): Promise<Claim>;
+  claim(key: MailboxKey, limits?: Partial<ClaimLimits> & DeliveryOptions): Promise<Claim>;
   /** Claim the oldest message `predicate` accepts, leaving every other one untouched. */
-  take(key: MailboxKey, predicate: (message: Message) => boolean): Promise<Claim | null>;
+  take(
+    key: MailboxKey,
+    predicate: (message: Message) => boolean,
+    options?: DeliveryOptions,
+  ): Promise<Claim | null>;
   /** The waiting messages, without claiming them. */
   peek(key: MailboxKey): Promise<Message[]>;
   /** True when anything waits. */
@@ -74,6 +93,12 @@ export interface Mailbox {
 export interface MailboxOptions {
   store: MailboxStore;
   tracer?: Tracer;
+  /**
+   * Where messages' lifecycles are recorded (SPEC §10): `send` records `queued` (and `replied` on
+   * the message a `reply_to` answers), and acknowledging any claim records `delivered` with the
+   * claim's `via` — one place, so no delivery path can leave a receipt behind. Without it, none.
+   */
+  receipts?: Receipts;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -83,6 +108,12 @@ export function createMailbox(options: MailboxOptions): Mailbox {
   const { store } = options;
   const tracer = options.tracer ?? NULL_TRACER;
   const now = options.now ?? Date.now;
+  const receipts = options.receipts ?? null;
+  /** The claim, recording receipts as its messages are acknowledged. */
+  const delivering = (claim: Claim, via: DeliveryVia | undefined): Claim =>
+    receipts ? recordingClaim(claim, receipts, via ?? null) : claim;
+  const deliveringOrNull = (claim: Claim | null, via: DeliveryVia | undefined): Claim | null =>
+    claim && delivering(claim, via);
 
   return {
     async send(input) {
@@ -122,17 +153,23 @@ export function createMailbox(options: MailboxOptions): Mailbox {
       };
       await store.append(input.to, message);
       tracer.trace({ kind: "mailbox.sent", id: message.id, to: input.to, bytes });
+      if (receipts) {
+        await receipts.queued(message, { fromMailbox: input.fromMailbox, project: input.project ?? null });
+        if (replyTo !== null) await receipts.replied(message, input.fromMailbox);
+      }
       return message;
     },
 
-    claim: (key, limits) => store.claim(key, { ...DEFAULT_CLAIM_LIMITS, ...definedOnly(limits) }),
-    take: (key, predicate) => store.claimFirst(key, predicate),
+    claim: async (key, limits) =>
+      delivering(await store.claim(key, { ...DEFAULT_CLAIM_LIMITS, ...definedOnly(limits) }), limits?.via),
+    take: async (key, predicate, options) =>
+      deliveringOrNull(await store.claimFirst(key, predicate), options?.via),
     peek: (key) => store.peek(key),
     hasPending: (key) => store.hasPending(key),
     merge: (from, to) => store.merge(from, to),
     watch: (key, listener) => store.watch(key, listener),
 
-    waitFor(key, predicate, { timeoutMs, signal, prefer }) {
+    waitFor(key, predicate, { timeoutMs, signal, prefer, via }) {
       return new Promise<Claim | null>((resolve, reject) => {
         if (signal?.aborted) return resolve(null);
         let done = false;
@@ -164,7 +201,7 @@ export function createMailbox(options: MailboxOptions): Mailbox {
               const claim =
                 (prefer ? await store.claimFirst(key, (m) => predicate(m) && prefer(m)) : null) ??
                 (await store.claimFirst(key, predicate));
-              if (claim) return finish(claim);
+              if (claim) return finish(delivering(claim, via));
             } while (again);
           } catch (error) {
             finish(null, error);
@@ -179,6 +216,32 @@ export function createMailbox(options: MailboxOptions): Mailbox {
         signal?.addEventListener("abort", onAbort, { once: true });
         void check();
       });
+    },
+  };
+}
+
+/**
+ * A claim whose `ack` first records each acknowledged message as delivered by `via` (a receipt
+ * write never fails the ack), then removes them; `release` puts messages back and records nothing.
+ */
+function recordingClaim(claim: Claim, receipts: Receipts, via: DeliveryVia | null): Claim {
+  const open = new Set(claim.messages.map((m) => m.id));
+  const pick = (ids: Iterable<string> | undefined): string[] => {
+    const chosen = ids === undefined ? [...open] : [...ids].filter((id) => open.has(id));
+    for (const id of chosen) open.delete(id);
+    return chosen;
+  };
+  return {
+    messages: claim.messages,
+    entries: claim.entries,
+    remaining: claim.remaining,
+    async ack(ids) {
+      const chosen = pick(ids);
+      if (chosen.length > 0) await receipts.delivered(chosen, via);
+      await claim.ack(chosen);
+    },
+    release(ids, options) {
+      return claim.release(pick(ids), options);
     },
   };
 }

@@ -3,6 +3,7 @@ import { WAKE_OUTCOMES } from "../adapter/types.js";
 import { ERROR_CODES, type OxtailErrorCode } from "../errors.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../mailbox/idempotency.js";
 import { MAX_BODY_BYTES } from "../mailbox/types.js";
+import { DELIVERY_VIAS, EXPIRY_REASONS, RECEIPT_STATES } from "../receipts/types.js";
 import { MAX_PURPOSE_CHARS, StateCardSchema } from "../registry/types.js";
 
 /**
@@ -19,6 +20,10 @@ export const DEFAULT_READ_MAX_MESSAGES = 50;
 export const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 /** The most `read_my_messages` may be asked for in one answer, in bytes. */
 export const MAX_READ_BYTES = 1024 * 1024;
+/** The most peers one `send_message` may name (a list, or the peers `"*"` finds). */
+export const MAX_BROADCAST_TARGETS = 32;
+/** The most ids one `message_status` call may ask about. */
+export const MAX_STATUS_IDS = 100;
 /** What a client type looks like (an adapter name). */
 export const CLIENT_TYPE_RE: RegExp = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -41,6 +46,23 @@ export const ToolErrorSchema = z.object({
 export type ToolError = z.infer<typeof ToolErrorSchema>;
 
 const target = z.string().min(1).max(512).describe("Peer's tmux name or session id");
+/** ask_peer's target: one peer, said plainly when a list or `"*"` is given. */
+const askTarget = z
+  .string({
+    error: (issue) =>
+      Array.isArray(issue.input)
+        ? 'ask_peer asks exactly one peer; to reach several, use send_message with a list of targets or "*"'
+        : undefined,
+  })
+  .min(1)
+  .max(512)
+  .refine((t) => t !== "*", {
+    message: 'ask_peer asks exactly one peer; to reach every peer, use send_message with target "*"',
+  })
+  .describe("One peer's tmux name or session id");
+const sendTarget = z
+  .union([target, z.array(target).min(1).max(1000)])
+  .describe(`A peer, a list of peers (at most ${MAX_BROADCAST_TARGETS}), or "*" for all`);
 const projectRoot = z.string().max(4096).optional().describe("Omit: inferred from your cwd");
 const sessionId = z.string().max(128).describe("Your client's session id (UUID)");
 const body = (what: string) =>
@@ -72,6 +94,72 @@ export const WakeReportSchema = z.object({
 });
 /** A wake as `ask_peer` and `wake_status` report it. */
 export type WakeReport = z.infer<typeof WakeReportSchema>;
+
+/** The ways a message can reach a peer's model, as a delivery outlook names them. */
+export const OUTLOOK_PATHS = [
+  "hook-mid-turn",
+  "hook-end-of-turn",
+  "wake",
+  "next-prompt",
+  "read_my_messages-only",
+] as const;
+
+/** When the peer will see a message, judged at send time from what is true now (SPEC §10). */
+export const DeliveryOutlookSchema = z.object({
+  path: z
+    .enum(OUTLOOK_PATHS)
+    .describe(
+      "hook-mid-turn: the peer is in a turn and its hook hands the message over before its next tool call (else when the turn ends); hook-end-of-turn: at the end of its current turn; wake: it is idle and a wake (wake_strategy) starts a turn with it; next-prompt: it gets it with its next prompt (from its user or a wake); read_my_messages-only: nothing hands it over, it waits until the peer calls read_my_messages.",
+    ),
+  wake_strategy: z.string().nullable().describe("The wake strategy that would run (path wake)."),
+  busy: z.boolean().nullable().describe("True in a turn, false idle, null unknown."),
+  hooks: z
+    .enum(["active", "configured", "not-set-up", "unsupported"])
+    .describe(
+      "oxtail's hooks for the peer's client: active (seen running for this session), configured (set up in this user's config, not seen running yet), not-set-up, or unsupported (its client has none, or its session id is unknown).",
+    ),
+  reason: z.string(),
+});
+/** A delivery outlook. */
+export type DeliveryOutlook = z.infer<typeof DeliveryOutlookSchema>;
+
+/** A message's receipt as `message_status` returns it. */
+const ReceiptOutSchema = z.object({
+  id: z.string(),
+  state: z.enum(RECEIPT_STATES),
+  to_session_id: z.string().nullable(),
+  reply_to: z.string().nullable(),
+  queued_at: z.string(),
+  delivered: z
+    .object({ at: z.string(), via: z.enum(DELIVERY_VIAS).nullable() })
+    .nullable()
+    .describe("When and how it was put in front of the peer's model."),
+  replied: z
+    .object({ at: z.string(), reply_id: z.string() })
+    .nullable()
+    .describe("The peer's first message with reply_to = this id."),
+  expired: z
+    .object({ at: z.string(), reason: z.enum(EXPIRY_REASONS) })
+    .nullable()
+    .describe(
+      "Given up on: recipient-gone (its server ended before it had a session id), undelivered (24 h unread with no live recipient).",
+    ),
+});
+
+const StatusErrorSchema = z.object({
+  id: z.string(),
+  error: z.enum(["not-found", "out-of-scope", "invalid-input"]),
+  message: z.string(),
+});
+
+const BroadcastEntrySchema = z.object({
+  target: z.string().describe('The target as given (for "*": the peer\'s session id, else its tmux name).'),
+  message_id: z.string().nullable(),
+  to_session_id: z.string().nullable(),
+  delivery_outlook: DeliveryOutlookSchema.nullable(),
+  error: z.string().optional().describe("Why this copy was not sent (a storage failure); the others were."),
+  message: z.string().optional(),
+});
 
 const LivenessSchema = z.object({
   state: z.enum(["busy", "idle", "unknown"]),
@@ -227,17 +315,22 @@ export const TOOL_CONTRACTS = {
   send_message: {
     name: "send_message",
     title: "Send a message to a peer",
-    description: "Message a peer; does NOT wait for an answer (ask_peer does). reply_to answers a message.",
+    description: 'Message one peer, a list, or "*" (all); does NOT wait for an answer (ask_peer does).',
     input: z.object({
-      target,
+      target: sendTarget,
       body: body("The message"),
       reply_to: z.string().max(64).optional(),
       idempotency_key: idempotencyKey,
     }),
     output: z.object({
       ...ok,
-      message_id: z.string(),
-      to_session_id: z.string().nullable(),
+      message_id: z.string().optional().describe("One target: the message's id."),
+      to_session_id: z.string().nullable().optional(),
+      delivery_outlook: DeliveryOutlookSchema.optional(),
+      messages: z
+        .array(BroadcastEntrySchema)
+        .optional()
+        .describe('A list or "*": one entry per peer, each with its own id, receipt and outlook.'),
       replayed: z.literal(true).optional(),
     }),
     fieldErrors: { body: "body-too-large" },
@@ -272,7 +365,7 @@ export const TOOL_CONTRACTS = {
     description:
       "Ask a peer and wait for its reply, waking it if idle. After a timeout the reply comes as a message.",
     input: z.object({
-      target,
+      target: askTarget,
       body: body("The question"),
       idempotency_key: idempotencyKey,
       timeout_ms: z.number().int().min(1).max(3_600_000).optional().describe("Default 45000"),
@@ -281,6 +374,9 @@ export const TOOL_CONTRACTS = {
       ...ok,
       question_id: z.string(),
       replayed: z.literal(true).optional(),
+      delivery_outlook: DeliveryOutlookSchema.describe(
+        "How the question was expected to reach the peer, at send time.",
+      ),
       timed_out: z.boolean(),
       reply: MessageOutSchema.nullable(),
       wake: WakeReportSchema,
@@ -339,6 +435,31 @@ export const TOOL_CONTRACTS = {
       outcome: z.enum(["skipped", "pane-unverified"]).nullable(),
       reason: z.string(),
       last_wake: WakeReportSchema.nullable(),
+    }),
+    annotations: readOnly,
+  },
+  message_status: {
+    name: "message_status",
+    title: "Message status",
+    description: "What became of messages you sent: queued, delivered (when, how), replied or expired.",
+    input: z
+      .object({
+        id: z.string().max(64).optional().describe("A message id"),
+        ids: z
+          .array(z.string().max(64))
+          .min(1)
+          .max(MAX_STATUS_IDS)
+          .optional()
+          .describe(`At most ${MAX_STATUS_IDS} ids`),
+      })
+      .refine((a) => (a.id === undefined) !== (a.ids === undefined), "give either id or ids"),
+    output: z.object({
+      ...ok,
+      receipts: z
+        .array(z.union([ReceiptOutSchema, StatusErrorSchema]))
+        .describe(
+          "One entry per id asked, in order: the receipt, or why there is none (not-found, out-of-scope).",
+        ),
     }),
     annotations: readOnly,
   },

@@ -73,8 +73,15 @@ export interface Waker {
    * Resolves by `options.deadline` (plus a few ms) whatever the strategies do; never rejects.
    */
   wake(agent: AgentRecord, options?: PeerWakeOptions): Promise<WakeReport>;
-  /** Each rung's readiness, without acting; bounded by `options.deadline`. */
-  status(agent: AgentRecord, options?: { deadline?: number; signal?: AbortSignal }): Promise<WakeStatus>;
+  /**
+   * Each rung's readiness, without acting; bounded by `options.deadline`. With `onArrivalOnly`, only
+   * rungs whose strategy wakes by itself when mail lands (`capabilities.onArrival`): what a send that
+   * runs no wake still gets.
+   */
+  status(
+    agent: AgentRecord,
+    options?: { deadline?: number; signal?: AbortSignal; onArrivalOnly?: boolean },
+  ): Promise<WakeStatus>;
   /** The agent's turn signal now (take it before sending, as the wake's baseline). */
   turnSignal(agent: AgentRecord): Promise<TurnSignal>;
   /** The last wake report for an agent in this process, or null. */
@@ -369,6 +376,10 @@ export function createWaker(options: WakerOptions): Waker {
           const strategy = strategies.get(rung.strategy);
           if (!strategy) {
             reasons.push(`${rung.strategy}: not available`);
+            continue;
+          }
+          if (statusOptions.onArrivalOnly && !strategy.capabilities.onArrival) {
+            reasons.push(`${rung.strategy}: acts only when a wake is run (send_message runs none)`);
             continue;
           }
           const answer = await cut.race(
