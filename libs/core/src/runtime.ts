@@ -9,6 +9,7 @@ export type { LoadedAdapter } from "./adapter/config.js";
 export { builtinAdapters, configuredAdapters, loadAdapterNamed, loadAdapters } from "./adapter/config.js";
 export type { LoadAdapterOptions } from "./adapter/load.js";
 export { loadClientAdapter, resolvePackage } from "./adapter/load.js";
+export { deliveryIntro, messageFraming, REPLY_HINT } from "./delivery/framing.js";
 export type { HandOver } from "./delivery/hand-over.js";
 export {
   DEFAULT_DELIVERY_CHARS,
@@ -55,6 +56,7 @@ export type {
   MailboxListener,
   MailboxStore,
   Message,
+  MessageOrigin,
   Sender,
 } from "./mailbox/types.js";
 export {
@@ -62,8 +64,10 @@ export {
   instanceMailboxKey,
   isMailboxKey,
   MAX_BODY_BYTES,
+  MESSAGE_ORIGINS,
   MESSAGE_SCHEMA_VERSION,
   MessageSchema,
+  originOf,
   SenderSchema,
   sessionMailboxKey,
 } from "./mailbox/types.js";

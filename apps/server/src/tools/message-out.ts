@@ -1,8 +1,9 @@
 import { safeLabel } from "@oxtail/core";
-import type { Message } from "@oxtail/core/runtime";
+import { type Message, messageFraming, originOf } from "@oxtail/core/runtime";
 
 /**
- * A message as a tool returns it. The sender's fields are peer-supplied: they are shown as
+ * A message as a tool returns it, with its origin and how to take it (core's framing: a peer's
+ * information, or the user's own request). The sender's fields are peer-supplied: they are shown as
  * labels with control and format characters removed. The body is data, returned as it is.
  */
 export function messageOut(m: Message, options: { redelivered?: boolean } = {}) {
@@ -16,6 +17,8 @@ export function messageOut(m: Message, options: { redelivered?: boolean } = {}) 
     body: m.body,
     reply_to: m.reply_to,
     created_at: m.created_at,
+    origin: originOf(m),
+    framing: messageFraming(m),
     ...(options.redelivered ? { redelivered: true } : {}),
   };
 }

@@ -9,6 +9,7 @@ import {
   type MailboxKey,
   type MailboxStore,
   type Message,
+  type MessageOrigin,
   type Sender,
 } from "./types.js";
 
@@ -26,6 +27,8 @@ export interface SendInput {
   body: string;
   /** Id of the message this answers. */
   replyTo?: string | null;
+  /** Who is speaking: another agent (the default) or the human at the command line. */
+  origin?: MessageOrigin;
 }
 
 /** Options for {@link Mailbox.waitFor}. */
@@ -119,6 +122,7 @@ export function createMailbox(options: MailboxOptions): Mailbox {
         body: input.body,
         reply_to: replyTo,
         created_at: new Date(ms).toISOString(),
+        origin: input.origin ?? "agent",
       };
       await store.append(input.to, message);
       tracer.trace({ kind: "mailbox.sent", id: message.id, to: input.to, bytes });
