@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   "invalid-input",
   // SPEC §9: identity
   "session-id-in-use",
+  // SPEC §10: loop guard
+  "ask-cycle",
+  "rate-limited",
   // storage and data directory
   "unsafe-path",
   "corrupt-record",

@@ -9,6 +9,12 @@ export type { LoadedAdapter } from "./adapter/config.js";
 export { builtinAdapters, configuredAdapters, loadAdapterNamed, loadAdapters } from "./adapter/config.js";
 export type { LoadAdapterOptions } from "./adapter/load.js";
 export { loadClientAdapter, resolvePackage } from "./adapter/load.js";
+export type { ChainLink } from "./asks/chain.js";
+export { assertNoAskCycle, findAskCycle, findLateAsk, isWaiting } from "./asks/chain.js";
+export type { FsAskStoreOptions } from "./asks/store-fs.js";
+export { createFsAskStore } from "./asks/store-fs.js";
+export type { AskStatus, AskStore, PendingAsk } from "./asks/types.js";
+export { ASK_KEPT_MS, ASK_SCHEMA_VERSION, ASK_STATUSES, PendingAskSchema } from "./asks/types.js";
 export { deliveryIntro, messageFraming, REPLY_HINT } from "./delivery/framing.js";
 export type { HandOver } from "./delivery/hand-over.js";
 export {
@@ -17,6 +23,10 @@ export {
   MAX_DELIVERY_MESSAGES,
   takeHandOver,
 } from "./delivery/hand-over.js";
+export type { LoopGuardConfig, RateLimit } from "./guard/config.js";
+export { DEFAULT_LOOP_GUARD, loopGuardConfig } from "./guard/config.js";
+export type { FsRateStoreOptions, RateBudgetStore, RateSpend } from "./guard/rate.js";
+export { createFsRateStore } from "./guard/rate.js";
 export type { PrivateDirListing } from "./home/home.js";
 export {
   checkPrivateDir,

@@ -1,5 +1,5 @@
-import { safeLabel } from "../text/visible.js";
 import { type Message, originOf } from "../mailbox/types.js";
+import { safeLabel } from "../text/visible.js";
 
 /**
  * How oxtail names a message to a model — the one place this text is built, so every path that puts
