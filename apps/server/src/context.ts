@@ -8,17 +8,23 @@ import {
   type WakeStrategy,
 } from "@oxtail/core";
 import {
+  type AskStore,
+  createFsAskStore,
   createFsIdempotencyStore,
   createFsMailboxStore,
+  createFsRateStore,
   createFsRegistryStore,
   createMailbox,
   createRegistry,
   createWaker,
   instanceMailboxKey,
   type LoadedAdapter,
+  type LoopGuardConfig,
+  loopGuardConfig,
   type Mailbox,
   type MailboxKey,
   mailboxKeyOf,
+  type RateBudgetStore,
   type Registry,
   type Sender,
   selfProcess,
@@ -45,6 +51,11 @@ export interface ServerContext {
   readonly tracer: Tracer;
   readonly registry: Registry;
   readonly mailbox: Mailbox;
+  /** Pending asks of every agent of the machine (durable asks, the ask-cycle check). */
+  readonly asks: AskStore;
+  /** The loop guard's rate budget of agent-originated messages, and its limits. */
+  readonly rate: RateBudgetStore;
+  readonly guard: LoopGuardConfig;
   /** The adapters tried so far (loaded after the MCP handshake; see {@link ServerContext.ready}). */
   readonly adapters: LoadedAdapter[];
   readonly wakeStrategies: Map<string, WakeStrategy>;
@@ -125,6 +136,9 @@ export function createContext(options: ContextOptions): ServerContext {
     tracer,
     registry,
     mailbox,
+    asks: createFsAskStore({ home, tracer }),
+    rate: createFsRateStore({ home, tracer }),
+    guard: loopGuardConfig(home, options.env),
     adapters: [],
     wakeStrategies: new Map(options.wakeStrategies.map((s) => [s.name, s])),
     ready: Promise.resolve(),

@@ -24,7 +24,7 @@ export {
   takeHandOver,
 } from "./delivery/hand-over.js";
 export type { LoopGuardConfig, RateLimit } from "./guard/config.js";
-export { DEFAULT_LOOP_GUARD, loopGuardConfig } from "./guard/config.js";
+export { DEFAULT_LOOP_GUARD, isHumanPrompt, loopGuardConfig } from "./guard/config.js";
 export type { FsRateStoreOptions, RateBudgetStore, RateSpend } from "./guard/rate.js";
 export { createFsRateStore } from "./guard/rate.js";
 export type { PrivateDirListing } from "./home/home.js";

@@ -3,6 +3,7 @@ import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sd
 import { OxtailError } from "@oxtail/core";
 import { DEFAULT_ASK_TIMEOUT_MS, mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
+import { guardAsk, recordAsk, settleAsk } from "./ask-record.js";
 import { messageOut } from "./message-out.js";
 import { resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
@@ -44,6 +45,7 @@ export async function askPeer(
   const baseline = await context.waker.turnSignal(peer);
   // With an idempotency key, a retry sends nothing new: it waits again for the first question's reply.
   const asked = await context.once(args.idempotency_key, "ask_peer", async () => {
+    await guardAsk(context, peer);
     const question = await context.mailbox.send({
       from: context.sender(),
       fromMailbox: inbox,
@@ -60,6 +62,7 @@ export async function askPeer(
   const timeoutMs = askTimeout(args.timeout_ms, env);
   const progressToken = extra._meta?.progressToken;
   const started = Date.now();
+  await recordAsk(context, peer, question.id, started + timeoutMs);
   const stopWake = new AbortController();
   const waking = context.waker.wake(peer, {
     baseline,
@@ -94,6 +97,7 @@ export async function askPeer(
     );
     // The reply stays claimed until the answer reached the client; a cancel crossing it puts it back.
     const reply = claim?.messages[0] ?? null;
+    await settleAsk(context, question.id, reply !== null);
     if (claim) context.delivery.hold(extra.requestId, claim);
     // A reply ends the wake (after a short last watch for the turn it proves); on a timeout the wake
     // has met the same deadline and settles by itself.

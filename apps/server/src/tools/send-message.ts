@@ -1,5 +1,6 @@
 import { mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
+import { spendRateBudget, wakeLateAsker } from "./guard.js";
 import { resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
 
@@ -10,6 +11,7 @@ export async function sendMessage(
 ) {
   const peer = await resolvePeer(context, args.target);
   const result = await context.once(args.idempotency_key, "send_message", async () => {
+    await spendRateBudget(context, peer);
     const message = await context.mailbox.send({
       from: context.sender(),
       fromMailbox: context.myMailbox(),
@@ -18,6 +20,7 @@ export async function sendMessage(
       body: args.body,
       replyTo: args.reply_to ?? null,
     });
+    await wakeLateAsker(context, message, peer);
     return { message_id: message.id, to_session_id: peer.client.session_id };
   });
   return ok(result);

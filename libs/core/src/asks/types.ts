@@ -12,7 +12,7 @@ export type AskStatus = (typeof ASK_STATUSES)[number];
 
 const party = z.object({
   /** The party's mailbox key (its session id, lower case). */
-  mailbox: z.string().refine(isMailboxKey, "not a mailbox key"),
+  mailbox: z.string().refine((v): boolean => isMailboxKey(v), "not a mailbox key"),
   /** How peers name it (a label). */
   display_name: z.string().max(200),
 });
