@@ -81,6 +81,8 @@ export {
   SenderSchema,
   sessionMailboxKey,
 } from "./mailbox/types.js";
+export type { OperatorAnswer, OperatorDelivery, OperatorOptions } from "./operator/operator.js";
+export { OPERATOR_CLIENT_TYPE, OPERATOR_WAKE_MS, operatorAsk, operatorSend } from "./operator/operator.js";
 export type { ProcessIdentity } from "./process/liveness.js";
 export { isProcessTokenAlive, processToken, selfProcess } from "./process/liveness.js";
 export type { Registry, RegistryOptions, RegistryScan } from "./registry/registry.js";

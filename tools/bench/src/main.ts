@@ -55,6 +55,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runFootprintBench, DEFAULTS } = await import("./footprint.ts");
     return runFootprintBench(quick ? { ...DEFAULTS, agents: 1, importRounds: 1 } : DEFAULTS);
   },
+  loopguard: async (quick) => {
+    const { runLoopguardBench, DEFAULTS } = await import("./loopguard.ts");
+    return runLoopguardBench(quick ? { ...DEFAULTS, collaborationHours: 2 } : DEFAULTS);
+  },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");
     return runWakeBench(quick ? { wakes: 5, burstTries: 2 } : DEFAULTS);

@@ -57,6 +57,7 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
       ...identity,
       turns: tail.turns.map((t) => ({
         role: t.role,
+        ...(t.from ? { from: t.from } : {}),
         text: t.text,
         timestamp: t.timestamp,
         tool_calls: t.toolCalls,

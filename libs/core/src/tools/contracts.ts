@@ -123,7 +123,15 @@ const MessageOutSchema = z.object({
 });
 
 const TurnSchema = z.object({
-  role: z.enum(["user", "assistant", "system"]),
+  role: z
+    .enum(["user", "assistant", "system", "peer"])
+    .describe(
+      "`peer`: another agent's message that reached the session through the client's own messaging, not the user's prompt.",
+    ),
+  from: z
+    .object({ id: z.string().nullable(), name: z.string().nullable() })
+    .optional()
+    .describe("For a peer turn: the sending session, as the client names it."),
   text: z.string(),
   timestamp: z.string().nullable(),
   tool_calls: z.array(
