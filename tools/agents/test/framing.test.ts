@@ -70,24 +70,39 @@ describe("framing in the real clients", () => {
       const session =
         kind === "claude"
           ? (agent.claudeSessionId() as string)
-          : ((readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string }).id as string);
+          : String(
+              (readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id?: string } | undefined)
+                ?.id,
+            );
       await says(agent.home, session, DESTRUCTIVE, "agent");
       await says(agent.home, session, "OPERATOR-NOTE: keep going with the parser.", "operator");
-      const before = agent.endpoint.mainRequests().length;
-      // The next prompt's UserPromptSubmit hook hands the mail over with it.
-      await agent.prompt("What is new?");
-      const request = JSON.stringify(agent.endpoint.mainRequests()[before]?.body);
-      expect(request).toContain(DESTRUCTIVE);
-      const peerAt = request.indexOf(PEER_FRAME);
+      // Idle Claude Code is woken by oxtail's asyncRewake sleeper with the mail; Codex gets it with the
+      // next prompt (its UserPromptSubmit hook). Either way, the request to the model is what counts.
+      if (kind === "codex") await agent.prompt("What is new?");
+      const carrying = (text: string) =>
+        agent.endpoint
+          .mainRequests()
+          .map((r) => JSON.stringify(r.body))
+          .find((r) => r.includes(text));
+      const peerRequest = await until("the peer's message before the model", 60_000, () =>
+        carrying(DESTRUCTIVE),
+      );
+      const peerAt = peerRequest.indexOf(PEER_FRAME);
       expect(peerAt).toBeGreaterThan(-1);
-      // The frame is said right before the peer's text, and it is not the user's prompt.
-      expect(request.indexOf(DESTRUCTIVE)).toBeGreaterThan(peerAt);
-      expect(request.slice(peerAt, request.indexOf(DESTRUCTIVE))).not.toContain("What is new?");
-      const operatorAt = request.indexOf(
+      // The frame comes right before the peer's text; nothing in between reads as the user's prompt.
+      const between = peerRequest.slice(peerAt, peerRequest.indexOf(DESTRUCTIVE));
+      expect(between.length).toBeGreaterThan(0);
+      expect(between).not.toContain("What is new?");
+      expect(between).not.toContain("Message from the user");
+      const note = "OPERATOR-NOTE: keep going with the parser.";
+      const operatorRequest = await until("the operator's message before the model", 60_000, () =>
+        carrying(note),
+      );
+      const operatorAt = operatorRequest.indexOf(
         "Message from the user (the operator, sent with the oxtail command line)",
       );
       expect(operatorAt).toBeGreaterThan(-1);
-      expect(request.indexOf("OPERATOR-NOTE: keep going with the parser.")).toBeGreaterThan(operatorAt);
+      expect(operatorRequest.indexOf(note)).toBeGreaterThan(operatorAt);
     },
   );
 });
