@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { ClientAdapter, WakeStrategy } from "../adapter/types.js";
 import { isOxtailError, OxtailError } from "../errors.js";
 import { createMailbox, type Mailbox } from "../mailbox/mailbox.js";
@@ -176,6 +175,8 @@ export async function operatorAsk(
       "That agent has not told oxtail its session id yet, so its reply could not be recognised. Use `oxtail send`.",
     );
   const me = selfProcess();
+  // Loaded only here: node:crypto costs every process that loads core's runtime (docs/benchmarks.md).
+  const { randomUUID } = await import("node:crypto");
   const sessionId = randomUUID();
   const now = new Date().toISOString();
   const record: AgentRecord = {
