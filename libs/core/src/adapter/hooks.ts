@@ -79,8 +79,9 @@ export interface ClientHooks {
     env: Readonly<Record<string, string | undefined>>,
   ): string | null;
   /**
-   * The text the user submitted, at the `next-prompt` event (e.g. the payload's `prompt`), or null
-   * when the payload does not carry it. oxtail counts a prompt that is not its own wake line as a
+   * The text submitted at the `next-prompt` event (e.g. the payload's `prompt`), or null when it was
+   * not typed by the user (a message the client injected itself, such as its own messages between
+   * sessions) or the payload does not say. oxtail counts a prompt that is not its own wake line as a
    * human turn, which refills the loop guard's rate budgets of that agent (SPEC §10). Without this
    * method every `next-prompt` event counts as a human turn.
    */

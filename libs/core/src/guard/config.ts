@@ -82,12 +82,10 @@ export function loopGuardConfig(
 }
 
 /**
- * True when a submitted prompt is the user's own turn, not one oxtail or a client's own messaging
- * put there: oxtail's wake line (it starts `[oxtail]`) and Claude Code's native cross-session
- * messages (`<cross-session-message …>`) are not a human at the keyboard, so they refill no budget.
+ * True when a submitted prompt is the user's own turn: `prompt` is what the adapter's hooks say was
+ * submitted (null: not typed by the user, as far as the adapter can tell). oxtail's own wake line (it
+ * starts `[oxtail]`) is not a human at the keyboard, so it refills no budget.
  */
 export function isHumanPrompt(prompt: string | null): boolean {
-  if (prompt === null) return true;
-  const text = prompt.trimStart();
-  return !text.startsWith("[oxtail]") && !text.startsWith("<cross-session-message");
+  return prompt !== null && !prompt.trimStart().startsWith("[oxtail]");
 }
