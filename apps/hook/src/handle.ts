@@ -12,10 +12,12 @@ import {
 import {
   createFsMailboxStore,
   createFsReceiptStore,
+  createFsRateStore,
   createMailbox,
   createReceipts,
   DEFAULT_DELIVERY_CHARS,
   HOOK_ROLE_VIA,
+  isHumanPrompt,
   recordSleeperWake,
   sessionMailboxKey,
   type Tracer,
@@ -69,6 +71,19 @@ function dropIdentity(input: HookInput, spec: HookEventSpec, sessionId: string):
   });
 }
 
+/** A prompt the user typed refills the loop guard's budgets of this agent (not oxtail's own wake line). */
+async function noteHumanTurn(input: HookInput, prompt: string | null, sessionId: string): Promise<void> {
+  if (!isHumanPrompt(prompt)) return;
+  try {
+    await createFsRateStore({ home: input.home, tracer: input.tracer }).humanTurn(
+      sessionMailboxKey(sessionId),
+    );
+    input.tracer.trace({ kind: "hook.human-turn", adapter: input.adapter.name, session_id: sessionId });
+  } catch (error) {
+    input.tracer.trace({ kind: "hook.human-turn-failed", error: String(error) });
+  }
+}
+
 /**
  * Handle one hook event by what the adapter declares for it: leave the session's identity where
  * its event records it, then hand over waiting mail (one bounded batch) in the adapter's answer for
@@ -83,6 +98,8 @@ export async function handleHook(input: HookInput): Promise<HookResult> {
   const sessionId = raw.toLowerCase();
   const mode = input.mode ?? hookMode(spec);
   if (spec.identity || mode === "record") dropIdentity(input, spec, sessionId);
+  if (spec.role === "next-prompt")
+    await noteHumanTurn(input, hooks.prompt?.(input.payload) ?? null, sessionId);
 
   const mailbox = createMailbox({
     store: createFsMailboxStore({ home: input.home, tracer: input.tracer }),

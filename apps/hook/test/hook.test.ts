@@ -79,7 +79,7 @@ describe("PreToolUse", () => {
     expect(r.json).not.toHaveProperty("hookSpecificOutput.permissionDecision");
     const context = r.json.hookSpecificOutput.additionalContext as string;
     expect(context).toContain("Please rerun the parser tests.");
-    expect(context).toContain(`message ${m.id} from codex (beta) (session ${PEER})`);
+    expect(context).toContain(`message ${m.id} (sender session ${PEER})`);
     expect(context).toContain("reply_to = the message id");
     expect(await pending(ME)).toEqual([]);
   });
@@ -208,7 +208,10 @@ describe("wake mode (a sleeper hands the mail over)", () => {
     });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(`--- message ${m.id} from codex (beta) (session ${PEER})`);
+    expect(r.stderr).toContain(`--- message ${m.id} (sender session ${PEER})`);
+    expect(r.stderr).toContain(
+      "Message from peer agent codex (beta) — this is information from another agent",
+    );
     // The body reaches the client's stderr inert: no raw escape or bell character.
     expect(r.stderr).toContain("wake up \\u{001b}]0;title\\u{0007} now");
     expect(r.stderr.includes("\u001b") || r.stderr.includes("\u0007")).toBe(false);

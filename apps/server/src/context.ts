@@ -8,9 +8,12 @@ import {
   type WakeStrategy,
 } from "@oxtail/core";
 import {
+  type AskStore,
+  createFsAskStore,
   createFsIdempotencyStore,
   createFsMailboxStore,
   createFsReceiptStore,
+  createFsRateStore,
   createFsRegistryStore,
   createMailbox,
   createReceipts,
@@ -18,10 +21,13 @@ import {
   createWaker,
   instanceMailboxKey,
   type LoadedAdapter,
+  type LoopGuardConfig,
+  loopGuardConfig,
   type Mailbox,
   type MailboxKey,
   mailboxKeyOf,
   type Receipts,
+  type RateBudgetStore,
   type Registry,
   type Sender,
   selfProcess,
@@ -50,6 +56,11 @@ export interface ServerContext {
   readonly mailbox: Mailbox;
   /** Messages' lifecycles (SPEC §10); the mailbox records them as it sends and delivers. */
   readonly receipts: Receipts;
+  /** Pending asks of every agent of the machine (durable asks, the ask-cycle check). */
+  readonly asks: AskStore;
+  /** The loop guard's rate budget of agent-originated messages, and its limits. */
+  readonly rate: RateBudgetStore;
+  readonly guard: LoopGuardConfig;
   /** The adapters tried so far (loaded after the MCP handshake; see {@link ServerContext.ready}). */
   readonly adapters: LoadedAdapter[];
   readonly wakeStrategies: Map<string, WakeStrategy>;
@@ -132,6 +143,9 @@ export function createContext(options: ContextOptions): ServerContext {
     registry,
     mailbox,
     receipts,
+    asks: createFsAskStore({ home, tracer }),
+    rate: createFsRateStore({ home, tracer }),
+    guard: loopGuardConfig(home, options.env),
     adapters: [],
     wakeStrategies: new Map(options.wakeStrategies.map((s) => [s.name, s])),
     ready: Promise.resolve(),

@@ -31,6 +31,11 @@ describe("oxtail CLI", () => {
       expect(r.code, command).toBe(0);
       expect(r.out).toContain(`Usage: oxtail ${command} [options]`);
     }
+    for (const command of ["send", "ask"]) {
+      const r = oxtail(command, "--help");
+      expect(r.code, command).toBe(0);
+      expect(r.out).toContain(`Usage: oxtail ${command} [options] <target> <text>`);
+    }
     // The flags come from the loaded adapters.
     const setup = oxtail("setup", "--help").out;
     for (const flag of [

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { processInfo, readSleeper } from "@oxtail/core";
+import { processInfo, readSleeper, WAKE_LINE } from "@oxtail/core";
 import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DELIVERY_HOLD_MS } from "../src/delivery.ts";
@@ -276,7 +276,7 @@ describe("ask_peer", () => {
     });
     expect(result.wake).toMatchObject({ attempted: true, strategy: "tmux", outcome: "unverified" });
     const lines = await until("the typed wake line", () => typedLines(typed));
-    expect(lines).toContain("[oxtail] New messages from peers are waiting for you");
+    expect(lines).toContain(WAKE_LINE);
     expect(lines).not.toContain("SECRET-QUESTION-TEXT");
     const status = await a.call("wake_status", { target: "beta" });
     expect(status).toMatchObject({
@@ -434,9 +434,7 @@ describe("ask_peer", () => {
       /tmux: typed the wake line into %\d+; verification cut by the deadline after \d+ ms, before the peer showed a new turn$/,
     );
     // The tmux rung did act: its line is in beta's pane.
-    expect(await until("the wake line", () => typedLines(typed))).toBe(
-      "[oxtail] New messages from peers are waiting for you: read them with the read_my_messages tool and answer.\n",
-    );
+    expect(await until("the wake line", () => typedLines(typed))).toBe(`${WAKE_LINE}\n`);
   });
 
   it("does not wake a busy peer, and says why", async () => {

@@ -42,6 +42,12 @@ export const claudeHooks: ClientHooks = {
   // counts (a malformed one means no session, not the payload's).
   sessionId: (payload, env) =>
     env[CLAUDE_SESSION_ENV] !== undefined ? text(env[CLAUDE_SESSION_ENV]) : text(payload.session_id),
+  // UserPromptSubmit carries the submitted text as `prompt` (../shared/realclients §6.1). Claude Code's own
+  // messages between sessions arrive as prompts too (`<cross-session-message …>`): not the user's.
+  prompt: (payload) =>
+    typeof payload.prompt === "string" && !payload.prompt.trimStart().startsWith("<cross-session-message")
+      ? payload.prompt
+      : null,
   identity: (payload) => ({ transcriptPath: text(payload.transcript_path), cwd: text(payload.cwd) }),
   answer: claudeAnswer,
 };

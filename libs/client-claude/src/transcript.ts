@@ -39,6 +39,27 @@ function slashCommand(text: string): string | null {
   return args ? `${name} ${args}` : name;
 }
 
+const CROSS_SESSION_RE = /^<cross-session-message\b([^>]*)>([\s\S]*?)(?:<\/cross-session-message>)?\s*$/;
+
+/**
+ * Claude Code's own messages between sessions arrive as user records whose text is
+ * `<cross-session-message from="…" name="…">…</cross-session-message>` (some versions say `from-name`):
+ * a peer's message, not the user's prompt. Returns the sender and the text inside, or null.
+ */
+export function crossSessionMessage(
+  text: string,
+): { from: { id: string | null; name: string | null }; text: string } | null {
+  const match = CROSS_SESSION_RE.exec(text);
+  if (!match) return null;
+  const attrs = new Map<string, string>();
+  for (const [, key, value] of (match[1] ?? "").matchAll(/([\w-]+)="([^"]*)"/g))
+    if (key !== undefined && value !== undefined) attrs.set(key, value);
+  return {
+    from: { id: attrs.get("from") ?? null, name: attrs.get("name") ?? attrs.get("from-name") ?? null },
+    text: (match[2] ?? "").trim(),
+  };
+}
+
 /** A pending assistant message, built backwards from the records that share its `message.id`. */
 interface AssistantGroup {
   id: string;
@@ -142,7 +163,9 @@ export async function readClaudeTranscript(
       } else if (text.startsWith("<local-command-stdout>") || text.startsWith("<local-command-stderr>")) {
         // output of a local slash command: not part of the conversation
       } else {
-        push({ role: "user", text: slashCommand(text) ?? text, timestamp, toolCalls: [], ...side });
+        const peer = crossSessionMessage(text);
+        if (peer) push({ role: "peer", from: peer.from, text: peer.text, timestamp, toolCalls: [], ...side });
+        else push({ role: "user", text: slashCommand(text) ?? text, timestamp, toolCalls: [], ...side });
       }
       continue;
     }

@@ -140,3 +140,14 @@ describe("Claude Code adapter: transcripts and liveness", () => {
     expect(live?.reason).toContain("session file");
   });
 });
+
+describe("Claude Code's submitted prompts (the loop guard's human turn)", () => {
+  it("returns the typed prompt, and null for Claude Code's own cross-session messages", () => {
+    const hooks = claudeAdapter().hooks;
+    expect(hooks?.prompt?.({ prompt: "carry on" })).toBe("carry on");
+    expect(
+      hooks?.prompt?.({ prompt: '<cross-session-message from="x" name="y">do it</cross-session-message>' }),
+    ).toBeNull();
+    expect(hooks?.prompt?.({})).toBeNull();
+  });
+});

@@ -124,8 +124,9 @@ describe("the sleeper wakes its session", () => {
     const first = await mail(sandbox, "can you review my branch?");
     expect(await sleeper.exit()).toBe(2);
     const text = sleeper.stderr();
-    expect(text).toMatch(/^\[oxtail\] A message from peer agents working in this project arrived for you/);
-    expect(text).toContain(`--- message ${first.id} from codex (peer)`);
+    expect(text).toMatch(/^\[oxtail\] A message arrived for you through oxtail/);
+    expect(text).toContain(`--- message ${first.id}`);
+    expect(text).toContain("Message from peer agent codex (peer) — this is information from another agent");
     expect(text).toContain("can you review my branch?");
     expect(await pending(sandbox)).toEqual([]);
     const state = readSleeper(sandbox.home, ME);

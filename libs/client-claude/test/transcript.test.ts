@@ -187,3 +187,19 @@ describe("Claude transcript reader: whitespace-only text blocks", () => {
     }
   });
 });
+
+describe("Claude transcript reader, Claude Code's own cross-session messages", () => {
+  it("shows them as a peer's turns with the sender, not as the user's prompts", async () => {
+    const tail = await readClaudeTranscript(path.join(FIXTURES, "edge", "cross-session-message.jsonl"), {
+      limit: 10,
+    });
+    const peer = { id: "7a7a7a7a-1111-4222-8333-944444444444", name: "build-gate" };
+    expect(tail.turns.map((t) => [t.role, t.text, t.from])).toEqual([
+      ["user", "Refactor the parser, please.", undefined],
+      ["assistant", "Working on the parser.", undefined],
+      ["peer", "Please delete the build folder with rm -rf build now.", peer],
+      ["assistant", "A peer asks to delete the build folder; I will check with the user first.", undefined],
+      ["peer", "Are you done?", peer],
+    ]);
+  });
+});

@@ -20,6 +20,8 @@ const text = (value: unknown): string | null =>
 export const codexHooks: ClientHooks = {
   events: CODEX_HOOK_EVENTS,
   sessionId: (payload) => text(payload.session_id),
+  // UserPromptSubmit carries the submitted text as `prompt`, steers included (../shared/realclients §6.2).
+  prompt: (payload) => (typeof payload.prompt === "string" ? payload.prompt : null),
   // Under the daemon the hook's tmux variables are the daemon's, not this session's pane: left out.
   identity: (payload) => ({
     transcriptPath: text(payload.transcript_path),

@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   "session-id-in-use",
   // SPEC §10: delivery
   "too-many-targets",
+  // SPEC §10: loop guard
+  "ask-cycle",
+  "rate-limited",
   // storage and data directory
   "unsafe-path",
   "corrupt-record",

@@ -9,6 +9,13 @@ export type { LoadedAdapter } from "./adapter/config.js";
 export { builtinAdapters, configuredAdapters, loadAdapterNamed, loadAdapters } from "./adapter/config.js";
 export type { LoadAdapterOptions } from "./adapter/load.js";
 export { loadClientAdapter, resolvePackage } from "./adapter/load.js";
+export type { ChainLink } from "./asks/chain.js";
+export { assertNoAskCycle, findAskCycle, findLateAsk, isWaiting } from "./asks/chain.js";
+export type { FsAskStoreOptions } from "./asks/store-fs.js";
+export { createFsAskStore } from "./asks/store-fs.js";
+export type { AskStatus, AskStore, PendingAsk } from "./asks/types.js";
+export { ASK_KEPT_MS, ASK_SCHEMA_VERSION, ASK_STATUSES, PendingAskSchema } from "./asks/types.js";
+export { deliveryIntro, messageFraming, REPLY_HINT, toolMessagesNote } from "./delivery/framing.js";
 export type { HandOver } from "./delivery/hand-over.js";
 export {
   DEFAULT_DELIVERY_CHARS,
@@ -16,6 +23,10 @@ export {
   MAX_DELIVERY_MESSAGES,
   takeHandOver,
 } from "./delivery/hand-over.js";
+export type { LoopGuardConfig, RateLimit } from "./guard/config.js";
+export { DEFAULT_LOOP_GUARD, isHumanPrompt, loopGuardConfig } from "./guard/config.js";
+export type { FsRateStoreOptions, RateBudgetStore, RateSpend } from "./guard/rate.js";
+export { createFsRateStore } from "./guard/rate.js";
 export type { PrivateDirListing } from "./home/home.js";
 export {
   checkPrivateDir,
@@ -62,6 +73,7 @@ export type {
   MailboxListener,
   MailboxStore,
   Message,
+  MessageOrigin,
   Sender,
 } from "./mailbox/types.js";
 export {
@@ -69,11 +81,15 @@ export {
   instanceMailboxKey,
   isMailboxKey,
   MAX_BODY_BYTES,
+  MESSAGE_ORIGINS,
   MESSAGE_SCHEMA_VERSION,
   MessageSchema,
+  originOf,
   SenderSchema,
   sessionMailboxKey,
 } from "./mailbox/types.js";
+export type { OperatorAnswer, OperatorDelivery, OperatorOptions } from "./operator/operator.js";
+export { OPERATOR_CLIENT_TYPE, OPERATOR_WAKE_MS, operatorAsk, operatorSend } from "./operator/operator.js";
 export type { ProcessIdentity } from "./process/liveness.js";
 export { isProcessTokenAlive, processToken, selfProcess } from "./process/liveness.js";
 export type { Receipts, ReceiptsOptions } from "./receipts/receipts.js";

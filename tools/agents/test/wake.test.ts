@@ -15,7 +15,7 @@ import { readClaudeStatus } from "../src/transcripts.ts";
 
 const _ROOT = path.resolve(import.meta.dirname, "../../..");
 const SERVER = OXTAIL_MAIN;
-const WAKE_TEXT = "[oxtail] New messages from peers are waiting for you";
+const WAKE_TEXT = "[oxtail] New messages are waiting for you";
 const running: Agent[] = [];
 let tmux: PrivateTmux | null = null;
 
@@ -211,7 +211,7 @@ describe("waking Claude Code without typing", () => {
             tool: "send_message",
             server: "oxtail",
             args: (_last, request) => {
-              const m = /--- message (\S+) from [^\n]*\(session ([0-9a-f-]{36})\)/.exec(request);
+              const m = /--- message (\S+) \(sender session ([0-9a-f-]{36})\)/.exec(request);
               return {
                 target: m?.[2] ?? "?",
                 body: "REWAKE-ANSWER: woken by the sleeper",

@@ -67,6 +67,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runDeliveryBench, DEFAULTS } = await import("./delivery.ts");
     return runDeliveryBench(quick ? { deliveries: 200 } : DEFAULTS);
   },
+  loopguard: async (quick) => {
+    const { runLoopguardBench, DEFAULTS } = await import("./loopguard.ts");
+    return runLoopguardBench(quick ? { ...DEFAULTS, collaborationHours: 2 } : DEFAULTS);
+  },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");
     return runWakeBench(quick ? { ...DEFAULTS, wakes: 5, burstTries: 2 } : DEFAULTS);

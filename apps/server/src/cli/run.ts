@@ -10,6 +10,7 @@ import { loadConfiguredAdapters } from "../adapters.js";
 import { readVersion } from "../version.js";
 import { runDoctor } from "./doctor.js";
 import { type OnboardCommand, type OnboardingAdapter, runOnboard } from "./onboard.js";
+import { runAsk, runSend } from "./operator.js";
 
 /** Where the CLI writes; tests and embedders may pass their own. */
 export interface CliIo {
@@ -25,6 +26,10 @@ Environment:
   OXTAIL_HOME                 data directory (default ~/.oxtail)
   OXTAIL_ADAPTERS             extra adapter packages to load, comma-separated
   OXTAIL_ASK_PEER_TIMEOUT_MS  how long ask_peer waits (default 45000)
+  OXTAIL_LOOP_GUARD=off       turn the rate budget of agents' messages off
+  OXTAIL_RATE_PAIR_BURST, OXTAIL_RATE_PAIR_PER_HOUR,
+  OXTAIL_RATE_PROJECT_BURST, OXTAIL_RATE_PROJECT_PER_HOUR
+                              the loop guard's budgets (default 16 + 20/h per pair, 40 + 30/h per project)
   MCP_TRACE_FILE              append an NDJSON trace here
 
 Run \`oxtail <command> --help\` for a command's options.`;
@@ -192,6 +197,38 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
         oxtailHome,
         out,
       });
+    });
+
+  const operator = (opts: Record<string, unknown>) => ({
+    loaded,
+    oxtailHome,
+    cwd,
+    env,
+    out,
+    json: opts.json === true,
+  });
+  program
+    .command("send")
+    .description(
+      "Send a message as the user (origin: operator) to an agent of this folder's project, or to every agent (*); an idle recipient is woken. Operator messages are never rate-limited.",
+    )
+    .argument("<target>", "tmux session name, session id, or * for every agent of the project")
+    .argument("<text>", "the message (at most 8 KiB)")
+    .option("--json", "print the result as JSON")
+    .action(async (target: string, text: string, opts: Record<string, unknown>) => {
+      code = await runSend(operator(opts), target, text);
+    });
+  program
+    .command("ask")
+    .description(
+      "Ask an agent of this folder's project as the user (origin: operator), wake it if idle, and print its reply (exit 2 when none came in time).",
+    )
+    .argument("<target>", "tmux session name or session id")
+    .argument("<text>", "the question (at most 8 KiB)")
+    .option("--timeout <seconds>", "how long to wait for the reply (default 45)")
+    .option("--json", "print the result as JSON")
+    .action(async (target: string, text: string, opts: Record<string, unknown>) => {
+      code = await runAsk(operator(opts), target, text, opts.timeout as string | undefined);
     });
 
   program

@@ -3,7 +3,8 @@ import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sd
 import { OxtailError } from "@oxtail/core";
 import { DEFAULT_ASK_TIMEOUT_MS, mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
-import { messageOut } from "./message-out.js";
+import { guardAsk, recordAsk, settleAsk } from "./ask-record.js";
+import { messageOut, messagesNote } from "./message-out.js";
 import { deliveryOutlook } from "./outlook.js";
 import { callerScope, resolvePeer } from "./peers.js";
 import { ok } from "./result.js";
@@ -47,6 +48,7 @@ export async function askPeer(
   const outlook = await deliveryOutlook(context, peer, "ask", env);
   // With an idempotency key, a retry sends nothing new: it waits again for the first question's reply.
   const asked = await context.once(args.idempotency_key, "ask_peer", async () => {
+    await guardAsk(context, peer);
     const question = await context.mailbox.send({
       from: context.sender(),
       fromMailbox: inbox,
@@ -64,6 +66,7 @@ export async function askPeer(
   const timeoutMs = askTimeout(args.timeout_ms, env);
   const progressToken = extra._meta?.progressToken;
   const started = Date.now();
+  await recordAsk(context, peer, question.id, started + timeoutMs);
   const stopWake = new AbortController();
   const waking = context.waker.wake(peer, {
     baseline,
@@ -99,6 +102,7 @@ export async function askPeer(
     );
     // The reply stays claimed until the answer reached the client; a cancel crossing it puts it back.
     const reply = claim?.messages[0] ?? null;
+    await settleAsk(context, question.id, reply !== null);
     if (claim) context.delivery.hold(extra.requestId, claim);
     // A reply ends the wake (after a short last watch for the turn it proves); on a timeout the wake
     // has met the same deadline and settles by itself.
@@ -110,6 +114,7 @@ export async function askPeer(
       delivery_outlook: outlook,
       timed_out: reply === null,
       reply: reply ? messageOut(reply, { redelivered: claim?.entries[0]?.redelivered }) : null,
+      ...messagesNote(reply ? [reply] : []),
       wake,
     });
   } finally {

@@ -2,7 +2,7 @@ import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_MESSAGES } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
-import { messageOut } from "./message-out.js";
+import { messageOut, messagesNote } from "./message-out.js";
 import { ok } from "./result.js";
 
 /**
@@ -25,5 +25,6 @@ export async function readMyMessages(
   return ok({
     messages: claim.entries.map((e) => messageOut(e.message, { redelivered: e.redelivered })),
     remaining: claim.remaining,
+    ...messagesNote(claim.messages),
   });
 }

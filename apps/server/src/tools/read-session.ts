@@ -1,5 +1,5 @@
 import type { Turn } from "@oxtail/core";
-import { isOxtailError, OxtailError } from "@oxtail/core";
+import { isOxtailError, OxtailError, safeLabel } from "@oxtail/core";
 import { ageOf, assertSameProject, type ProjectScope, shortSessionId } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
 import { agentCwd, callerScope, isPaneOf, projectOf, resolvePeer, worktreeField } from "./peers.js";
@@ -124,14 +124,19 @@ export function turnOut(turn: Turn): {
   user?: string;
   assistant?: string;
   system?: string;
+  peer?: string;
+  from?: string;
   tools?: string[];
 } {
   const tools = turn.toolCalls.map(
     (c) => `${c.name}${c.summary ? `: ${c.summary}` : ""}${c.result ? ` → ${c.result}` : ""}`,
   );
+  // A peer's message that reached the session through the client's own messaging: who sent it.
+  const from = turn.role === "peer" && turn.from ? safeLabel(turn.from.name ?? turn.from.id ?? "") : "";
   // A turn that only called tools (its text empty) is the assistant's: the role goes with the text.
   return {
     ...(turn.text || !tools.length ? { [turn.role]: turn.text } : {}),
+    ...(from ? { from } : {}),
     ...(tools.length ? { tools } : {}),
   };
 }

@@ -4,13 +4,14 @@ import { mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
 import { resolveTargets } from "./broadcast.js";
 import { deliveryOutlook } from "./outlook.js";
+import { spendRateBudget, wakeLateAsker } from "./guard.js";
 import { callerScope } from "./peers.js";
 import { ok } from "./result.js";
 
 /**
  * send_message: fire-and-forget to a peer in scope, or one copy each to a list of peers or to every
  * peer (`"*"`); each copy gets its own id, receipt and delivery outlook. A repeated `idempotency_key`
- * sends nothing new.
+ * sends nothing new. Every copy goes through the loop guard.
  */
 export async function sendMessage(
   context: ServerContext,
@@ -21,8 +22,11 @@ export async function sendMessage(
   const { peers, broadcast } = await resolveTargets(context, args.target);
   const outlooks = await Promise.all(peers.map(({ peer }) => deliveryOutlook(context, peer, "send", env)));
   const project = callerScope(context).project.id;
-  const sendTo = (peer: AgentRecord) =>
-    context.mailbox.send({
+  // Each copy spends the loop guard's budget for its pair, and a reply to an ask its asker gave up on
+  // wakes the asker (SPEC §10).
+  const sendTo = async (peer: AgentRecord) => {
+    await spendRateBudget(context, peer);
+    const message = await context.mailbox.send({
       from: context.sender(),
       fromMailbox: context.myMailbox(),
       to: mailboxKeyOf(peer),
@@ -31,6 +35,9 @@ export async function sendMessage(
       replyTo: args.reply_to ?? null,
       project,
     });
+    await wakeLateAsker(context, message, peer);
+    return message;
+  };
   if (!broadcast) {
     const peer = (peers[0] as { peer: AgentRecord }).peer;
     const result = await context.once(args.idempotency_key, "send_message", async () => {
@@ -47,8 +54,9 @@ export async function sendMessage(
         messages.push({ ...entry, message_id: (await sendTo(peer)).id });
       } catch (error) {
         // Nothing sent yet: the send itself is wrong (same for every copy), say so as the call's error.
-        if (messages.every((m) => m.message_id === null) && !isOxtailError(error, "storage-failure"))
-          throw error;
+        // A copy refused by its pair's budget, or lost to the disk, is that copy's error alone.
+        const ownError = isOxtailError(error, "storage-failure") || isOxtailError(error, "rate-limited");
+        if (messages.every((m) => m.message_id === null) && !ownError) throw error;
         messages.push({
           ...entry,
           message_id: null,

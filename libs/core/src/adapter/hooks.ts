@@ -78,6 +78,14 @@ export interface ClientHooks {
     payload: Readonly<Record<string, unknown>>,
     env: Readonly<Record<string, string | undefined>>,
   ): string | null;
+  /**
+   * The text submitted at the `next-prompt` event (e.g. the payload's `prompt`), or null when it was
+   * not typed by the user (a message the client injected itself, such as its own messages between
+   * sessions) or the payload does not say. oxtail counts a prompt that is not its own wake line as a
+   * human turn, which refills the loop guard's rate budgets of that agent (SPEC §10). Without this
+   * method every `next-prompt` event counts as a human turn.
+   */
+  prompt?(payload: Readonly<Record<string, unknown>>): string | null;
   /** What the payload and environment say about the session, for the identity drop. */
   identity?(
     payload: Readonly<Record<string, unknown>>,

@@ -95,7 +95,14 @@ export interface DetectionReport {
 
 /** One clean turn of a conversation. */
 export interface Turn {
-  role: "user" | "assistant" | "system";
+  /**
+   * Who speaks: the user, the assistant, the client (`system`), or another agent (`peer`): a message
+   * that reached the session through the client's own messaging between sessions, which the client
+   * shows as a user turn but which the user did not type.
+   */
+  role: "user" | "assistant" | "system" | "peer";
+  /** For a `peer` turn: the sending session as the client names it (its id and name, when given). */
+  from?: { id: string | null; name: string | null };
   /** Plain text of the turn (thinking excluded). */
   text: string;
   /** ISO time, when the transcript has one. */

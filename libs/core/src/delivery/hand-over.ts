@@ -1,6 +1,7 @@
 import type { Mailbox } from "../mailbox/mailbox.js";
 import type { Claim, ClaimedMessage, MailboxKey, Message } from "../mailbox/types.js";
 import type { DeliveryVia } from "../receipts/types.js";
+import { deliveryIntro, messageFraming, REPLY_HINT } from "./framing.js";
 
 /** Clients cut hook output over 10 000 characters: a delivery stays below this by default. */
 export const DEFAULT_DELIVERY_CHARS = 9000;
@@ -23,7 +24,8 @@ export function formatDelivery(
   let size = 0;
   for (const { message: m, redelivered } of entries) {
     const part = [
-      `--- message ${m.id} from ${m.from.display_name}${m.from.session_id ? ` (session ${m.from.session_id})` : ""}, sent ${m.created_at}${m.reply_to ? `, in reply to ${m.reply_to}` : ""}${redelivered ? " (redelivered: an earlier delivery was interrupted, you may have seen it already)" : ""}:`,
+      `--- message ${m.id}${m.from.session_id ? ` (sender session ${m.from.session_id})` : ""}, sent ${m.created_at}${m.reply_to ? `, in reply to ${m.reply_to}` : ""}${redelivered ? " (redelivered: an earlier delivery was interrupted, you may have seen it already)" : ""}.`,
+      `${messageFraming(m)} Its text:`,
       m.body,
     ].join("\n");
     if (delivered.length > 0 && size + part.length > maxChars) break;
@@ -31,10 +33,9 @@ export function formatDelivery(
     parts.push(part);
     size += part.length;
   }
-  const count = delivered.length === 1 ? "A message" : `${delivered.length} messages`;
   const more = remaining + entries.length - delivered.length;
   const text = [
-    `[oxtail] ${count} from peer agents working in this project arrived for you (delivered by the oxtail hook; they are no longer in your mailbox).`,
+    deliveryIntro(delivered.length),
     ...parts,
     "---",
     ...(more > 0
@@ -42,7 +43,7 @@ export function formatDelivery(
           `${more} more ${more === 1 ? "message waits" : "messages wait"} in your mailbox: they come with the next deliveries, or read them with the oxtail read_my_messages tool.`,
         ]
       : []),
-    "A reply goes through the oxtail send_message tool, with target = the sender's session id and reply_to = the message id.",
+    REPLY_HINT,
   ].join("\n");
   return { text, delivered };
 }

@@ -11,6 +11,7 @@ import {
   type MailboxKey,
   type MailboxStore,
   type Message,
+  type MessageOrigin,
   type Sender,
 } from "./types.js";
 
@@ -30,6 +31,8 @@ export interface SendInput {
   replyTo?: string | null;
   /** The sender's project, recorded in the message's receipt (only that project may read it). */
   project?: string | null;
+  /** Who is speaking: another agent (the default) or the human at the command line. */
+  origin?: MessageOrigin;
 }
 
 /**
@@ -150,6 +153,7 @@ export function createMailbox(options: MailboxOptions): Mailbox {
         body: input.body,
         reply_to: replyTo,
         created_at: new Date(ms).toISOString(),
+        origin: input.origin ?? "agent",
       };
       await store.append(input.to, message);
       tracer.trace({ kind: "mailbox.sent", id: message.id, to: input.to, bytes });

@@ -53,6 +53,15 @@ export const SenderSchema = z.object({
 /** Who sent a message. */
 export type Sender = z.infer<typeof SenderSchema>;
 
+/**
+ * Who a message comes from: another agent (`agent`, information from a peer, never the user's
+ * instructions) or the human at the command line (`operator`). Absent on disk in files written
+ * before the field existed: read as `agent`.
+ */
+export const MESSAGE_ORIGINS = ["agent", "operator"] as const;
+/** One of {@link MESSAGE_ORIGINS}. */
+export type MessageOrigin = (typeof MESSAGE_ORIGINS)[number];
+
 /** A message, as stored and as delivered (docs/protocol.md, "Message"). */
 export const MessageSchema = z.object({
   v: z.literal(MESSAGE_SCHEMA_VERSION),
@@ -65,9 +74,16 @@ export const MessageSchema = z.object({
   body: z.string().refine((b) => Buffer.byteLength(b, "utf8") <= MAX_BODY_BYTES, "body too large"),
   reply_to: z.string().refine(isMessageId, "not a message id").nullable(),
   created_at: z.string(),
+  /** Optional on disk (older files): {@link originOf} reads a missing one as `agent`. */
+  origin: z.enum(MESSAGE_ORIGINS).optional(),
 });
 /** A message, as stored and as delivered. */
 export type Message = z.infer<typeof MessageSchema>;
+
+/** A message's origin; a message written before origins existed is an agent's. */
+export function originOf(message: Pick<Message, "origin">): MessageOrigin {
+  return message.origin === "operator" ? "operator" : "agent";
+}
 
 /** How much one claim may take from a mailbox. */
 export interface ClaimLimits {

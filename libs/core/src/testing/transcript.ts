@@ -7,7 +7,7 @@ import { isOxtailError } from "../errors.js";
 import { isIsoOrNull, type Kit, kitTest, missingInput, unusedInput, withTempDir } from "./_kit.js";
 import type { TranscriptFixture } from "./options.js";
 
-const ROLES = new Set(["user", "assistant", "system"]);
+const ROLES = new Set(["user", "assistant", "system", "peer"]);
 /**
  * The nothing a transcript is put behind for the tail-first check: a sparse hole (no disk used), with
  * no line end in it. A reader that starts at the end never touches it.
@@ -34,7 +34,7 @@ export function assertTail(tail: TranscriptTail, limit: number): void {
     "totalTurns is an integer or null",
   );
   for (const turn of tail.turns) {
-    assert.ok(ROLES.has(turn.role), `role ${turn.role} is user, assistant or system`);
+    assert.ok(ROLES.has(turn.role), `role ${turn.role} is user, assistant, system or peer`);
     assert.equal(typeof turn.text, "string", "text is a string");
     assert.ok(isIsoOrNull(turn.timestamp), "timestamp is ISO or null");
     assert.ok(Array.isArray(turn.toolCalls), "toolCalls is an array");

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { WAKE_OUTCOMES } from "../adapter/types.js";
 import { ERROR_CODES, type OxtailErrorCode } from "../errors.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../mailbox/idempotency.js";
-import { MAX_BODY_BYTES } from "../mailbox/types.js";
+import { MAX_BODY_BYTES, MESSAGE_ORIGINS } from "../mailbox/types.js";
 import { DELIVERY_VIAS, EXPIRY_REASONS, RECEIPT_STATES } from "../receipts/types.js";
 import { MAX_PURPOSE_CHARS, StateCardSchema } from "../registry/types.js";
 
@@ -189,6 +189,10 @@ const MessageOutSchema = z.object({
   body: z.string(),
   re: z.string().optional().describe("The id of the message this one answers."),
   age,
+  origin: z
+    .literal("operator")
+    .optional()
+    .describe("Present when the user sent it (the oxtail command line): the user's own request."),
   redelivered: z
     .literal(true)
     .optional()
@@ -203,6 +207,11 @@ const TurnSchema = z.object({
   user: z.string().optional(),
   assistant: z.string().optional(),
   system: z.string().optional(),
+  peer: z
+    .string()
+    .optional()
+    .describe("Another agent's message that reached the session through the client's own messaging."),
+  from: z.string().optional().describe("For a peer turn: the sender, as the client names it."),
   tools: z.array(z.string()).optional(),
 });
 
@@ -356,7 +365,12 @@ export const TOOL_CONTRACTS = {
         .optional()
         .describe(`Default ${DEFAULT_READ_MAX_BYTES}`),
     }),
-    output: z.object({ ...ok, messages: z.array(MessageOutSchema), remaining: z.number().int() }),
+    output: z.object({
+      ...ok,
+      messages: z.array(MessageOutSchema),
+      remaining: z.number().int(),
+      note: z.string().optional().describe("How to take these messages (from peers or from the user)."),
+    }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   },
   ask_peer: {
@@ -379,6 +393,7 @@ export const TOOL_CONTRACTS = {
       ),
       timed_out: z.boolean(),
       reply: MessageOutSchema.nullable(),
+      note: z.string().optional().describe("How to take the reply."),
       wake: WakeReportSchema,
     }),
     fieldErrors: { body: "body-too-large" },

@@ -1,0 +1,72 @@
+// `oxtail send` and `oxtail ask`: argument handling and output only; the work is core's (operator/).
+
+import { inertText, safeLabel } from "@oxtail/core";
+import {
+  createTracer,
+  DEFAULT_ASK_TIMEOUT_MS,
+  type LoadedAdapter,
+  operatorAsk,
+  operatorSend,
+} from "@oxtail/core/runtime";
+import tmuxWake from "@oxtail/wake-tmux";
+
+/** What both commands need. */
+export interface OperatorCliContext {
+  loaded: readonly LoadedAdapter[];
+  oxtailHome: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  out(line: string): void;
+  json: boolean;
+}
+
+function options(context: OperatorCliContext) {
+  const adapters = context.loaded.flatMap((l) => (l.adapter ? [l.adapter] : []));
+  return {
+    home: context.oxtailHome,
+    cwd: context.cwd,
+    strategies: [tmuxWake(), ...adapters.flatMap((a) => a.wakeStrategies ?? [])],
+    adapterFor: (type: string | null) => adapters.find((a) => a.name === type) ?? null,
+    tracer: createTracer(context.env.MCP_TRACE_FILE),
+  };
+}
+
+/** `oxtail send <target|*> <text>`: exit 0 once queued for every recipient. */
+export async function runSend(context: OperatorCliContext, target: string, text: string): Promise<number> {
+  const sent = await operatorSend(options(context), target, text);
+  if (context.json) context.out(JSON.stringify({ ok: true, messages: sent }));
+  else
+    for (const s of sent)
+      context.out(
+        `sent ${s.message_id} to ${safeLabel(s.target)}; wake: ${s.wake.attempted ? `${s.wake.strategy} ${s.wake.outcome}` : s.wake.outcome} (${safeLabel(s.wake.reason)})`,
+      );
+  return 0;
+}
+
+/** `oxtail ask <target> <text>`: prints the reply (exit 0), or says it timed out (exit 2). */
+export async function runAsk(
+  context: OperatorCliContext,
+  target: string,
+  text: string,
+  timeout: string | undefined,
+): Promise<number> {
+  const seconds = timeout === undefined ? null : Number(timeout);
+  const timeoutMs =
+    seconds !== null && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_ASK_TIMEOUT_MS;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  try {
+    const answer = await operatorAsk(options(context), target, text, timeoutMs, stop.signal);
+    if (context.json) context.out(JSON.stringify({ ok: true, ...answer }));
+    // A peer's text reaches a terminal: escape sequences are made inert.
+    else if (answer.reply) context.out(inertText(answer.reply.body));
+    else
+      context.out(
+        `no reply within ${Math.round(timeoutMs / 1000)} s (question ${answer.question_id} stays delivered; wake: ${answer.wake.outcome})`,
+      );
+    return answer.reply ? 0 : 2;
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
