@@ -11,8 +11,8 @@ import {
 } from "@oxtail/core";
 import {
   createFsMailboxStore,
-  createFsReceiptStore,
   createFsRateStore,
+  createFsReceiptStore,
   createMailbox,
   createReceipts,
   DEFAULT_DELIVERY_CHARS,

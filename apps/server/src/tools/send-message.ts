@@ -3,8 +3,8 @@ import { isOxtailError } from "@oxtail/core";
 import { mailboxKeyOf } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
 import { resolveTargets } from "./broadcast.js";
-import { deliveryOutlook } from "./outlook.js";
 import { spendRateBudget, wakeLateAsker } from "./guard.js";
+import { deliveryOutlook } from "./outlook.js";
 import { callerScope } from "./peers.js";
 import { ok } from "./result.js";
 
