@@ -70,7 +70,7 @@ export const TOOLDEFS_BUDGET_BYTES = 4096;
 
 /**
  * The bytes of the definitions a client sends its model: name, description and input schema
- * of each tool, as JSON (what Claude Code and Codex send, docs/tokens.md).
+ * of each tool, as JSON (what the real clients send, docs/tokens.md).
  */
 export function modelVisibleBytes(
   tools: readonly Pick<Tool, "name" | "description" | "inputSchema">[],

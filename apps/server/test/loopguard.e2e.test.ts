@@ -148,7 +148,7 @@ describe("durable asks", () => {
       replayed: true,
       question_id: questionId,
       timed_out: false,
-      reply: { body: "the answer", reply_to: questionId },
+      reply: { body: "the answer", re: questionId },
     });
     expect(asks()).toEqual([]);
   });
@@ -173,7 +173,7 @@ describe("durable asks", () => {
     });
     expect(lines).not.toContain("late answer");
     expect(asks()).toMatchObject([{ question_id: questionId, status: "answered" }]);
-    const read = (await a.call("read_my_messages")).messages as { body: string; reply_to: string }[];
-    expect(read).toMatchObject([{ body: "late answer", reply_to: questionId }]);
+    const read = (await a.call("read_my_messages")).messages as { body: string; re: string }[];
+    expect(read).toMatchObject([{ body: "late answer", re: questionId }]);
   });
 });

@@ -297,10 +297,7 @@ describe("a busy peer", () => {
             tool: "send_message",
             server: "oxtail",
             args: (_last, request) => {
-              const m =
-                /message ([0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8}) from [^(]*\([^)]*\) \(session ([0-9a-f-]{36})\)/.exec(
-                  request,
-                );
+              const m = /--- message (\S+) \(sender session ([0-9a-f-]{36})\)/.exec(request);
               return { target: m?.[2] ?? "?", body: "BUSY-ANSWER: done now", reply_to: m?.[1] ?? "" };
             },
           },

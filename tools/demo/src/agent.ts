@@ -120,17 +120,19 @@ if (role === "bob") {
   if (woken.code === 2) {
     status("busy");
     say("bob: woken by my sleeper (nothing was typed); the mail came with it.");
-    // The hook's framing: "--- message <id> from <name> (session <id>), sent <time>:" then the body.
-    const found = /--- message (\S+) from ([^\n]*?) \(session ([0-9a-f-]{36})\)[^\n]*:\n([^\n]*)/.exec(
-      woken.text,
-    );
+    // The hook's hand-over: "--- message <id> (sender session <id>), sent <time>.", a line saying how
+    // to take it ("Message from peer agent <name> — … Its text:"), then the body.
+    const found =
+      /--- message (\S+) \(sender session ([0-9a-f-]{36})\)[^\n]*\nMessage from peer agent (.*?) — [^\n]*\n([^\n]*)/.exec(
+        woken.text,
+      );
     report("woken-by-sleeper", {
       messages: found
         ? [
             {
               id: found[1],
               body: found[4],
-              from: found[2],
+              from: found[3],
             },
           ]
         : [],
@@ -142,7 +144,7 @@ if (role === "bob") {
       report(
         "send_message",
         await call("send_message", {
-          target: found[3] as string,
+          target: found[2] as string,
           body: answer,
           reply_to: found[1] as string,
         }),

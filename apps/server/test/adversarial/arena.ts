@@ -195,7 +195,7 @@ export class Arena {
     clearTimeout(timer);
     expect(timedOut, `the hook ${event} hung`).toBe(false);
     for (const match of `${stdout}\n${stderr}`.matchAll(
-      /message ([0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8}) from/g,
+      /message ([0-9a-f]{12}-[0-9a-f]{4}-[0-9a-f]{6})[ ,]/g,
     ))
       if (match[1]) this.delivered.add(match[1]);
     return { ok: true, code, stdout, stderr };

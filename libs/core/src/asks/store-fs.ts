@@ -2,7 +2,7 @@ import path from "node:path";
 import { isOxtailError } from "../errors.js";
 import { ensurePrivatePath, listPrivateDir } from "../home/home.js";
 import { readPrivateFile, removePrivateFile, writePrivateFileAtomic } from "../home/private-file.js";
-import { isMessageId } from "../ids.js";
+import { isMessageId, MESSAGE_ID_PATTERN } from "../ids.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
 import { ASK_KEPT_MS, type AskStore, type PendingAsk, PendingAskSchema } from "./types.js";
 
@@ -14,7 +14,7 @@ export interface FsAskStoreOptions {
   now?: () => number;
 }
 
-const ASK_FILE_RE = /^([0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8})\.json$/;
+const ASK_FILE_RE = new RegExp(`^(${MESSAGE_ID_PATTERN})\\.json$`);
 
 /**
  * Pending asks as files `<home>/asks/<question id>.json` (0600, written atomically: temp file +

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { WAKE_OUTCOMES } from "../adapter/types.js";
 import { ERROR_CODES, type OxtailErrorCode } from "../errors.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../mailbox/idempotency.js";
-import { MAX_BODY_BYTES, MESSAGE_ORIGINS } from "../mailbox/types.js";
+import { MAX_BODY_BYTES } from "../mailbox/types.js";
 import { DELIVERY_VIAS, EXPIRY_REASONS, RECEIPT_STATES } from "../receipts/types.js";
 import { MAX_PURPOSE_CHARS, StateCardSchema } from "../registry/types.js";
 
@@ -402,7 +402,7 @@ export const TOOL_CONTRACTS = {
   register_my_session: {
     name: "register_my_session",
     title: "Register my session (debug)",
-    description: "Debugging: pin your session id. Prefer claim_session.",
+    description: "Debugging only: pin your session id and client type. Prefer claim_session.",
     input: z.object({
       session_id: sessionId,
       client_type: z
