@@ -183,3 +183,17 @@ export function prepareOpenCodeHome(
     ),
   });
 }
+
+/**
+ * Turn the loop guard's rate budget off for an oxtail data directory (its `config.json`): a test that
+ * asks the same peer 20 times in a row is the burst the budget exists to stop (docs: README, "Loop
+ * guard"). The ask-cycle check stays on.
+ */
+export function withoutRateBudget(oxtailHome: string): void {
+  fs.mkdirSync(oxtailHome, { recursive: true, mode: 0o700 });
+  const file = path.join(oxtailHome, "config.json");
+  const config = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as object) : {};
+  fs.writeFileSync(file, `${JSON.stringify({ ...config, loop_guard: { enabled: false } })}\n`, {
+    mode: 0o600,
+  });
+}

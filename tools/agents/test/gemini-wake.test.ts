@@ -11,7 +11,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { createFsRegistryStore, createRegistry } from "@oxtail/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
-import { type McpServerConfig, OXTAIL_MAIN } from "../src/homes.ts";
+import { type McpServerConfig, OXTAIL_MAIN, withoutRateBudget } from "../src/homes.ts";
 import { CLIENT_PACKAGES, testedVersions } from "../src/install.ts";
 import { jsonInResult, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
@@ -57,6 +57,7 @@ const askTurn = (target: string, question: string): Turn => [
 beforeAll(() => {
   tmux = new PrivateTmux("oxtail-gemini-wake");
   home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-home-"));
+  withoutRateBudget(home); // 20 asks of one peer in a row: what the rate budget exists to stop
   project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-gemini-wake-proj-")));
   fs.mkdirSync(path.join(project, ".git"));
   oxtail = {

@@ -10,7 +10,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { sessionUuid } from "@oxtail/client-opencode";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
-import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
+import { OXTAIL_MAIN, oxtailInHome, withoutRateBudget } from "../src/homes.ts";
 import { jsonInResult, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 
@@ -57,6 +57,7 @@ describe("an idle real OpenCode woken without typing", () => {
   it(`${WAKES} consecutive ask_peer calls, each woken through prompt_async, verified and answered`, async () => {
     const tmux = new PrivateTmux("oxtail-opencode-wake");
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-home-"));
+    withoutRateBudget(home); // 20 asks of one peer in a row: what the rate budget exists to stop
     const project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-opencode-wake-")));
     fs.mkdirSync(path.join(project, ".git"));
     cleanups.push(() => {

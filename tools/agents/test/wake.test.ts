@@ -8,7 +8,7 @@ import { readSleeper } from "@oxtail/core";
 import { createFsRegistryStore, createRegistry } from "@oxtail/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
-import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
+import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome, withoutRateBudget } from "../src/homes.ts";
 import { jsonInResult, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 import { readClaudeStatus } from "../src/transcripts.ts";
@@ -27,6 +27,7 @@ afterEach(async () => {
 function world() {
   tmux = new PrivateTmux("oxtail-wake-test");
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-home-"));
+  withoutRateBudget(home); // 20 asks of one peer in a row: what the rate budget exists to stop
   const project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-wake-proj-")));
   fs.mkdirSync(path.join(project, ".git"));
   const oxtail: McpServerConfig = {

@@ -109,9 +109,16 @@ export class Arena {
     this.b = await this.agent({ cwd: this.project, claudeSession: B });
   }
 
-  /** One more agent (its server closed with the world). */
+  /**
+   * One more agent (its server closed with the world). The loop guard's rate budget is off: every case
+   * sends its canary from A to B, hundreds in a row, which is what the budget stops (it has its own
+   * tests, apps/server/test/loopguard.e2e.test.ts).
+   */
   agent(spec: AgentSpec): Promise<TestAgent> {
-    return this.world.agent({ ...spec, env: { MCP_TRACE_FILE: this.tracePath, ...spec.env } });
+    return this.world.agent({
+      ...spec,
+      env: { MCP_TRACE_FILE: this.tracePath, OXTAIL_LOOP_GUARD: "off", ...spec.env },
+    });
   }
 
   /** The trace of every server and hook of the arena (inside the data directory's parent, not in it). */
@@ -247,7 +254,7 @@ export class Arena {
     for (const agent of [this.a, this.b]) {
       const out = await this.call(agent, "list_project_sessions");
       expect(out, "a follow-up call").toMatchObject({ ok: true });
-      const mine = (out.rows as { is_me: boolean }[]).filter((r) => r.is_me);
+      const mine = (out.rows as { me?: true }[]).filter((r) => r.me);
       expect(mine.length, "the caller lists itself").toBe(1);
     }
   }

@@ -120,10 +120,10 @@ const readOnlyCases: Case[] = [
     check: async (out, a) => {
       says(READ_ONLY)(out);
       const rows = (await a.call(a.b, "list_project_sessions")).rows as {
-        session_id: string;
-        state: { purpose: string };
+        id: string;
+        card: string;
       }[];
-      expect(rows.find((r) => r.session_id === A)?.state.purpose).toBe("before the disk went read-only");
+      expect(rows.find((r) => r.id === A.slice(0, 8))?.card).toBe("before the disk went read-only");
     },
   },
   {
@@ -165,9 +165,9 @@ const readOnlyCases: Case[] = [
     act: (a) => a.call(a.a, "list_project_sessions"),
     expect: "ok",
     check: (out) => {
-      const listed = (out.rows as { session_id: string | null }[]).map((r) => r.session_id);
-      expect(listed).toContain(B);
-      expect(listed).not.toContain(DEAD_SESSION);
+      const listed = (out.rows as { id?: string }[]).map((r) => r.id);
+      expect(listed).toContain(B.slice(0, 8));
+      expect(listed).not.toContain(DEAD_SESSION.slice(0, 8));
     },
   },
   {

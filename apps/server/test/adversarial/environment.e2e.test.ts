@@ -11,8 +11,8 @@ import { SERVER } from "../harness.ts";
 import { A, Arena, B, type Case, pathWithoutTmux, type Result, table, tempDir } from "./arena.ts";
 import { FOREIGN_ID } from "./plants.ts";
 
-const X = "00000000-0000-4000-8000-0000000000e1";
-const V = "00000000-0000-4000-8000-0000000000e2";
+const X = "0000e100-0000-4000-8000-0000000000e1";
+const V = "0000e200-0000-4000-8000-0000000000e2";
 let arena: Arena;
 /** Folders for PATHs and stand-in programs. */
 let bins: string;
@@ -93,8 +93,8 @@ const tmuxCases: Case[] = [
     expect: "ok",
     check: (out) => {
       expect(String(out.error)).toMatch(/not installed/);
-      expect((out.rows as { session_id: string }[]).map((r) => r.session_id)).toEqual(
-        expect.arrayContaining([A, B, X]),
+      expect((out.rows as { id: string }[]).map((r) => r.id)).toEqual(
+        expect.arrayContaining([A, B, X].map((s) => s.slice(0, 8))),
       );
     },
   },
@@ -132,8 +132,8 @@ const tmuxCases: Case[] = [
     },
     expect: "ok",
     check: (out) => {
-      const rows = out.rows as { session_id: string | null; tmux_session: string | null }[];
-      expect(rows.find((r) => r.session_id === B)?.tmux_session).toBe("beta");
+      const rows = out.rows as { id?: string; name?: string }[];
+      expect(rows.find((r) => r.id === B.slice(0, 8))?.name).toBe("beta");
     },
   },
 
@@ -201,8 +201,8 @@ const homeCases: Case[] = [
       if (!fs.existsSync(link)) fs.symlinkSync(a.home, link);
       return withAgent(a, { OXTAIL_HOME: link }, async (call) => {
         const out = await call("send_message", { target: B, body: "through a linked home" });
-        const rows = (await call("list_project_sessions")).rows as { session_id: string }[];
-        expect(rows.map((r) => r.session_id)).toEqual(expect.arrayContaining([A, B, X]));
+        const rows = (await call("list_project_sessions")).rows as { id: string }[];
+        expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([A, B, X].map((s) => s.slice(0, 8))));
         return out;
       });
     },

@@ -318,10 +318,7 @@ const escapes: Case[] = [
       name: `set_my_state with ${what}: invalid-state, the old card stays`,
       act: async (a) => {
         const out = await a.call(a.a, "set_my_state", { purpose });
-        const rows = (await a.call(a.b, "list_project_sessions")).rows as {
-          is_me: boolean;
-          state: unknown;
-        }[];
+        const rows = (await a.call(a.b, "list_project_sessions")).rows as { card?: string }[];
         expect(JSON.stringify(rows)).not.toContain(purpose);
         return out;
       },
