@@ -215,8 +215,8 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
           : tuis.length === 1
             ? `Codex TUI pid ${tuis[0]} in this folder started ${born - (processStartedAt(tuis[0] as number) ?? born)} ms before the thread was created${paneEnv?.TMUX_PANE ? `; its pane is ${paneEnv.TMUX_PANE}` : "; it runs outside tmux"}`
             : tuis.length === 0
-              ? "no Codex TUI in this folder started in the 5 s before the thread was created"
-              : `${tuis.length} Codex TUIs in this folder started in the 5 s before the thread was created: ambiguous`,
+              ? `no Codex TUI in this folder started in the ${TUI_START_WINDOW_MS / 1000} s before the thread was created`
+              : `${tuis.length} Codex TUIs in this folder started in the ${TUI_START_WINDOW_MS / 1000} s before the thread was created: ambiguous`,
     });
   } else {
     strategies.push({
@@ -244,8 +244,12 @@ function pickDrop(
   return threads.size === 1 ? (mine[0] ?? null) : null;
 }
 
-/** How long (ms) before its thread's creation a TUI may have started. */
-export const TUI_START_WINDOW_MS = 5_000;
+/**
+ * How long (ms) before its thread's creation a TUI may have started. A loaded machine was seen to take
+ * over 5 s from a TUI's start to its thread (CI, four real clients side by side); two TUIs of one folder
+ * inside the window are ambiguous and give no pane, so a wider window never picks a wrong one.
+ */
+export const TUI_START_WINDOW_MS = 15_000;
 
 /** Pids of Codex TUIs whose cwd is `cwd` and that started within the window of `born`. */
 function tuisStartedNear(born: number, cwd: string): number[] {

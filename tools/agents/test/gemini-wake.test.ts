@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { WAKE_LINE } from "@oxtail/core";
 import { createFsRegistryStore, createRegistry } from "@oxtail/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
@@ -24,7 +25,8 @@ const SAME_AS_PINNED =
   process.env.OXTAIL_AGENTS_VERSIONS === "newest" &&
   testedVersions("gemini").at(-1) === CLIENT_PACKAGES.gemini.version;
 
-const WAKE_TEXT = "[oxtail] New messages from peers are waiting for you";
+// The start of oxtail's fixed wake line (no quotes in it: it is searched in JSON request bodies).
+const WAKE_TEXT = WAKE_LINE.slice(0, 40);
 const WAKES = 20;
 
 let tmux: PrivateTmux;
