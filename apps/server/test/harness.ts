@@ -138,9 +138,7 @@ export class World {
       client,
       pid: transport.pid as number,
       async call(name, args = {}) {
-        const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-        if (result.isError) return JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
-        return result.structuredContent as Record<string, unknown>;
+        return answerOf(await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 }));
       },
       close: () => client.close(),
     };
@@ -190,9 +188,7 @@ export class World {
       pid,
       pane,
       async call(name, args = {}) {
-        const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
-        if (result.isError) return JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
-        return result.structuredContent as Record<string, unknown>;
+        return answerOf(await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 }));
       },
       close: () => client.close(),
     };
@@ -292,4 +288,16 @@ export class RawServer {
     clearTimeout(timer);
     return code;
   }
+}
+
+/**
+ * A tool call's answer: the error's JSON, or `structuredContent`, checked to be the very JSON of the
+ * text block (Gemini CLI and OpenCode pass only the text block to their model: docs/tokens.md).
+ */
+function answerOf(result: Awaited<ReturnType<Client["callTool"]>>): Record<string, unknown> {
+  const text = (result.content as { text?: string }[])[0]?.text ?? "{}";
+  if (result.isError) return JSON.parse(text);
+  if (text !== JSON.stringify(result.structuredContent))
+    throw new Error(`the text block is not the structured result's JSON: ${text.slice(0, 200)}`);
+  return result.structuredContent as Record<string, unknown>;
 }
