@@ -9,12 +9,9 @@ import {
 } from "@oxtail/core";
 import {
   type AskStore,
-  createFsAskStore,
   createFsIdempotencyStore,
-  createFsMailboxStore,
   createFsRateStore,
-  createFsReceiptStore,
-  createFsRegistryStore,
+  createFsTransport,
   createMailbox,
   createReceipts,
   createRegistry,
@@ -32,6 +29,7 @@ import {
   type Sender,
   selfProcess,
   type Tracer,
+  type Transport,
   type WakeReport,
   type Waker,
 } from "@oxtail/core/runtime";
@@ -52,6 +50,8 @@ export interface ServerContext {
   readonly version: string;
   readonly cwd: string;
   readonly tracer: Tracer;
+  /** Where the registry, mailboxes, receipts and asks live (SPEC §12): `fs` unless configured. */
+  readonly transport: Transport;
   readonly registry: Registry;
   readonly mailbox: Mailbox;
   /** Messages' lifecycles (SPEC §10); the mailbox records them as it sends and delivers. */
@@ -121,14 +121,21 @@ export interface ContextOptions {
   env: NodeJS.ProcessEnv;
   /** The ledger the transport settles answers with. */
   delivery: DeliveryLedger;
+  /** Where shared state lives (default: the file-system transport under `home`). */
+  transport?: Transport;
 }
 
 /** Build the context of one server instance (its record is not registered yet). */
 export function createContext(options: ContextOptions): ServerContext {
   const { home, tracer } = options;
-  const registry = createRegistry({ store: createFsRegistryStore({ home, tracer }), tracer });
-  const receipts = createReceipts({ store: createFsReceiptStore({ home, tracer }), tracer });
-  const mailbox = createMailbox({ store: createFsMailboxStore({ home, tracer }), tracer, receipts });
+  const transport = options.transport ?? createFsTransport({ home, tracer });
+  const registry = createRegistry({
+    store: transport.registry,
+    tracer,
+    ...(transport.isAlive ? { isAlive: (record: AgentRecord) => transport.isAlive?.(record) ?? false } : {}),
+  });
+  const receipts = createReceipts({ store: transport.receipts, tracer });
+  const mailbox = createMailbox({ store: transport.mailbox, tracer, receipts });
   const idempotency = createFsIdempotencyStore({ home });
   const me = selfProcess();
   const now = new Date().toISOString();
@@ -140,10 +147,11 @@ export function createContext(options: ContextOptions): ServerContext {
     version: options.version,
     cwd: options.cwd,
     tracer,
+    transport,
     registry,
     mailbox,
     receipts,
-    asks: createFsAskStore({ home, tracer }),
+    asks: transport.asks,
     rate: createFsRateStore({ home, tracer }),
     guard: loopGuardConfig(home, options.env),
     adapters: [],
@@ -174,12 +182,15 @@ export function createContext(options: ContextOptions): ServerContext {
     detection: [],
     clientInfo: null,
     pinned: false,
-    waker: createWaker({
-      home,
-      strategies: { [Symbol.iterator]: () => context.wakeStrategies.values() },
-      tracer,
-      adapterFor: (type) => context.adapterFor(type),
-    }),
+    waker: withTransport(
+      transport,
+      createWaker({
+        home,
+        strategies: { [Symbol.iterator]: () => context.wakeStrategies.values() },
+        tracer,
+        adapterFor: (type) => context.adapterFor(type),
+      }),
+    ),
     delivery: options.delivery,
     sessionEvidence: new Map(),
     async updateSelf(patch) {
@@ -242,6 +253,11 @@ export function createContext(options: ContextOptions): ServerContext {
     }),
   };
   return context;
+}
+
+/** The waker a transport asks for (agents on other machines are woken by their own), else the local one. */
+function withTransport(transport: Transport, local: Waker): Waker {
+  return transport.waker?.(local) ?? local;
 }
 
 /** How an agent is named to peers: `<client> (<tmux session>)`, as a safe one-line label. */

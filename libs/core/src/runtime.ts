@@ -176,6 +176,8 @@ export {
 } from "./tools/contracts.js";
 export type { TraceEvent, Tracer } from "./trace/trace.js";
 export { createTracer, NULL_TRACER } from "./trace/trace.js";
+export type { FsTransportOptions, Transport, WakeHandlers } from "./transport/transport.js";
+export { createFsTransport } from "./transport/transport.js";
 export { acquireWakeLock, WAKE_LOCK_TTL_MS } from "./wake/lock.js";
 export { recordSleeperWake, ringSleeper } from "./wake/sleeper.js";
 export type { TurnSignal, TurnSignalReader } from "./wake/turn-signal.js";
