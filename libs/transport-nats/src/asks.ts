@@ -1,0 +1,47 @@
+import { ASK_KEPT_MS, type AskStore, type PendingAsk, PendingAskSchema } from "@oxtail/core/runtime";
+import type { Link } from "./link.js";
+
+/**
+ * Pending asks in a KV bucket, one key per question id: every machine's loop guard walks the same
+ * chain, and a replier on another machine finds the ask its reply answers.
+ */
+export function createNatsAskStore(link: Link, now: () => number = Date.now): AskStore {
+  const read = async (questionId: string): Promise<PendingAsk | null> => {
+    const { asks } = await link.ready();
+    const got = await asks.get(questionId);
+    if (got?.operation !== "PUT") return null;
+    try {
+      const parsed = PendingAskSchema.safeParse(got.json());
+      return parsed.success && parsed.data.question_id === questionId ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    async put(ask) {
+      const { asks } = await link.ready();
+      await asks.put(ask.question_id, JSON.stringify(PendingAskSchema.parse(ask)));
+    },
+    get: read,
+    async list() {
+      const { asks } = await link.ready();
+      const keys: string[] = [];
+      for await (const key of await asks.keys()) keys.push(key);
+      const found: PendingAsk[] = [];
+      for (const key of keys) {
+        const ask = await read(key);
+        if (!ask) continue;
+        if (now() - ask.deadline > ASK_KEPT_MS) {
+          await asks.purge(key).catch(() => {});
+          continue;
+        }
+        found.push(ask);
+      }
+      return found;
+    },
+    async remove(questionId) {
+      const { asks } = await link.ready();
+      await asks.purge(questionId);
+    },
+  };
+}

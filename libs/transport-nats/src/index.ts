@@ -1,0 +1,82 @@
+/**
+ * @oxtail/transport-nats — oxtail's stores on NATS JetStream (SPEC §12), for agents on several
+ * machines: mailboxes on a stream with a durable consumer each, presence, receipts and asks in KV
+ * buckets, wake requests relayed to the peer's own machine.
+ */
+
+import type { AgentRecord } from "@oxtail/core";
+import { isRecordAlive, type Transport } from "@oxtail/core/runtime";
+import { createNatsAskStore } from "./asks.js";
+import { createLink, type LinkOptions } from "./link.js";
+import { createNatsMailboxStore } from "./mailbox.js";
+import { projectNames } from "./names.js";
+import type { ProjectIdentity } from "./project.js";
+import { createNatsReceiptStore } from "./receipts.js";
+import { createNatsRegistryStore } from "./registry.js";
+import { relayWaker, serveWakes } from "./wake.js";
+
+export { createNatsAskStore } from "./asks.js";
+export { hostId } from "./host.js";
+export type { Link, Linked, LinkOptions } from "./link.js";
+export { ASKS_TTL_MS, createLink, PRESENCE_TTL_MS, RECEIPTS_TTL_MS } from "./link.js";
+export { CLAIM_ACK_WAIT_MS, createNatsMailboxStore } from "./mailbox.js";
+export type { ProjectNames } from "./names.js";
+export { projectNames } from "./names.js";
+export type { ProjectIdentity } from "./project.js";
+export { gitRemoteOf, normaliseRemote, projectIdentity } from "./project.js";
+export { createNatsReceiptStore } from "./receipts.js";
+export type { NatsRegistryOptions, NatsRegistryStore } from "./registry.js";
+export { createNatsRegistryStore, HEARTBEAT_MS } from "./registry.js";
+
+/** Options for {@link createNatsTransport}. */
+export interface NatsTransportOptions extends Omit<LinkOptions, "name"> {
+  /** The project every machine shares. */
+  project: ProjectIdentity;
+  /** This machine's host id. */
+  host: string;
+  /** This machine's checkout of the project (its top folder). */
+  root: string;
+  /** Presence heartbeat interval, ms. */
+  heartbeatMs?: number;
+}
+
+/** The NATS transport of one server instance (connects on first use). */
+export function createNatsTransport(options: NatsTransportOptions): Transport {
+  const names = projectNames(options.project.token);
+  const link = createLink({ ...options, name: `oxtail ${options.host} ${process.pid}` }, names);
+  const registry = createNatsRegistryStore(link, {
+    host: options.host,
+    root: options.root,
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+  });
+  const isRemote = (record: AgentRecord) => {
+    const host = registry.hostOf(record.instance_id);
+    return host !== null && host !== registry.host;
+  };
+  return {
+    name: "nats",
+    registry,
+    mailbox: createNatsMailboxStore(link, names),
+    receipts: createNatsReceiptStore(link),
+    asks: createNatsAskStore(link),
+    // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
+    isAlive: (record) => isRemote(record) || isRecordAlive(record),
+    waker: (local) => relayWaker(link, names, isRemote, local),
+    serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
+    describe: () => ({
+      name: "nats",
+      url: options.url,
+      creds: options.credsFile ? "set" : "none",
+      tls_ca: options.caFile ? "set" : "none",
+      project: options.project.id,
+      project_source: options.project.source,
+      host: options.host,
+      stream: names.stream,
+      link: link.status(),
+    }),
+    async close() {
+      registry.stop();
+      await link.close();
+    },
+  };
+}

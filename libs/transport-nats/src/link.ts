@@ -1,0 +1,135 @@
+import fs from "node:fs";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { OxtailError } from "@oxtail/core";
+import type { ProjectNames } from "./names.js";
+
+/** How to reach the NATS server. */
+export interface LinkOptions {
+  /** Server URL(s), comma-separated (`nats://host:4222`, `tls://…`). */
+  url: string;
+  /** A `.creds` file (JWT and NKey seed) for this agent's user, or null. */
+  credsFile?: string | null;
+  /** A CA certificate file to verify the server's TLS certificate with, or null. */
+  caFile?: string | null;
+  /** The connection's name, as the server's monitoring shows it. */
+  name: string;
+  /** How long a first connection is tried before calls fail, ms. */
+  connectTimeoutMs?: number;
+  /** Presence TTL when this link creates the bucket, ms (default {@link PRESENCE_TTL_MS}). */
+  presenceTtlMs?: number;
+}
+
+/** How long presence records live without a heartbeat (the bucket's max age), ms. */
+export const PRESENCE_TTL_MS = 30_000;
+/** How long receipts are kept (the bucket's max age): 7 days, as the file-system store. */
+export const RECEIPTS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long pending asks are kept (the bucket's max age): 2 days, past any ask's deadline plus a day. */
+export const ASKS_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+
+/** An open connection with the project's stream and buckets in place. */
+export interface Linked {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  presence: KV;
+  receipts: KV;
+  asks: KV;
+}
+
+/** One connection to NATS, opened on first use and shared by every store of a transport. */
+export interface Link {
+  /** The connection with the project's stream and buckets, once ready (rejects with `storage-failure`). */
+  ready(): Promise<Linked>;
+  /** Whether the link is up now. */
+  status(): "connecting" | "connected" | "reconnecting" | "closed";
+  /** Drain and close. */
+  close(): Promise<void>;
+}
+
+/** Open a link for the project named by `names` (lazily: nothing happens before the first call). */
+export function createLink(options: LinkOptions, names: ProjectNames): Link {
+  let linked: Promise<Linked> | null = null;
+  let state: ReturnType<Link["status"]> = "connecting";
+  let connection: NatsConnection | null = null;
+
+  async function open(): Promise<Linked> {
+    const authenticator = options.credsFile
+      ? credsAuthenticator(new Uint8Array(fs.readFileSync(options.credsFile)))
+      : undefined;
+    const nc = await connect({
+      servers: options.url.split(",").map((s) => s.trim()),
+      name: options.name,
+      authenticator,
+      tls: options.caFile ? { caFile: options.caFile } : undefined,
+      timeout: options.connectTimeoutMs ?? 5000,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    connection = nc;
+    state = "connected";
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "disconnect" || s.type === "reconnecting") state = "reconnecting";
+        else if (s.type === "reconnect") state = "connected";
+      }
+    })().catch(() => {});
+    void nc.closed().then(() => {
+      state = "closed";
+    });
+    const js = jetstream(nc, { timeout: 10_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    await ensureStream(jsm, names);
+    const kvm = new Kvm(js);
+    const bucket = (name: string, ttl: number) =>
+      kvm.create(name, { ttl, history: 1, storage: "file" } as Parameters<Kvm["create"]>[1]);
+    const [presence, receipts, asks] = await Promise.all([
+      bucket(names.presence, options.presenceTtlMs ?? PRESENCE_TTL_MS),
+      bucket(names.receipts, RECEIPTS_TTL_MS),
+      bucket(names.asks, ASKS_TTL_MS),
+    ]);
+    return { nc, js, jsm, presence, receipts, asks };
+  }
+
+  return {
+    ready() {
+      if (!linked) {
+        linked = open().catch((error: unknown) => {
+          linked = null;
+          throw new OxtailError(
+            "storage-failure",
+            `Cannot reach the NATS server at ${options.url}: ${(error as Error).message}`,
+            { cause: error, origin: "nats" },
+          );
+        });
+      }
+      return linked;
+    },
+    status: () => state,
+    async close() {
+      const nc = connection;
+      linked = null;
+      if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+      state = "closed";
+    },
+  };
+}
+
+async function ensureStream(jsm: JetStreamManager, names: ProjectNames): Promise<void> {
+  const config = {
+    name: names.stream,
+    subjects: [`${names.mailboxes}.>`],
+    // A mailbox's message is removed once its one reader acknowledged it.
+    retention: "workqueue",
+    storage: "file",
+    // Nats-Msg-Id: a send retried within this window is stored once.
+    duplicate_window: 10 * 60 * 1_000_000_000,
+    allow_direct: true,
+  } as const;
+  try {
+    await jsm.streams.info(names.stream);
+  } catch {
+    await jsm.streams.add(config as unknown as Parameters<JetStreamManager["streams"]["add"]>[0]);
+  }
+}

@@ -1,0 +1,222 @@
+import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { OxtailError } from "@oxtail/core";
+import {
+  type Claim,
+  type ClaimedMessage,
+  type ClaimLimits,
+  type MailboxKey,
+  type MailboxStore,
+  type Message,
+  MessageSchema,
+} from "@oxtail/core/runtime";
+import type { Link, Linked } from "./link.js";
+import type { ProjectNames } from "./names.js";
+
+/** How long a claimed message stays with its reader before JetStream hands it out again, ms. */
+export const CLAIM_ACK_WAIT_MS = 60_000;
+
+/**
+ * Mailboxes on JetStream: one work-queue stream per project, one subject and one durable pull
+ * consumer (explicit acks) per mailbox. A claim fetches messages and holds them unacknowledged; `ack`
+ * acknowledges them (the stream then drops them), `release` gives them back with a `nak`. A reader
+ * that dies holding a claim loses it after {@link CLAIM_ACK_WAIT_MS}: JetStream redelivers, marked.
+ * Every publish carries the message id as `Nats-Msg-Id`: a retried send is stored once.
+ */
+export function createNatsMailboxStore(link: Link, names: ProjectNames): MailboxStore {
+  const consumers = new Map<string, Promise<Consumer>>();
+  /** Stream sequences this process gave back untouched: their next delivery is not a redelivery. */
+  const untouched = new Set<number>();
+  /** Stream sequences of messages held by this process's open claims. */
+  const held = new Set<number>();
+
+  function consumerOf(linked: Linked, key: MailboxKey): Promise<Consumer> {
+    let found = consumers.get(key);
+    if (!found) {
+      found = (async () => {
+        const durable = names.consumer(key);
+        try {
+          await linked.jsm.consumers.info(names.stream, durable);
+        } catch {
+          await linked.jsm.consumers.add(names.stream, {
+            durable_name: durable,
+            filter_subject: names.mailbox(key),
+            ack_policy: AckPolicy.Explicit,
+            deliver_policy: DeliverPolicy.All,
+            ack_wait: CLAIM_ACK_WAIT_MS * 1_000_000,
+            max_deliver: -1,
+          });
+        }
+        return linked.js.consumers.get(names.stream, durable);
+      })();
+      found.catch(() => consumers.delete(key));
+      consumers.set(key, found);
+    }
+    return found;
+  }
+
+  async function waiting(key: MailboxKey): Promise<{ consumer: Consumer; pending: number }> {
+    const linked = await link.ready();
+    const consumer = await consumerOf(linked, key);
+    const info = await consumer.info();
+    // Not yet delivered, plus delivered and unacknowledged (given back, or held by a reader that
+    // died) less what this process holds now.
+    const pending = info.num_pending + Math.max(0, info.num_ack_pending - held.size);
+    return { consumer, pending };
+  }
+
+  function parse(msg: JsMsg): Message | null {
+    try {
+      const parsed = MessageSchema.safeParse(msg.json());
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Take the next message (null when none comes quickly); unreadable ones are dropped (terminated). */
+  async function next(consumer: Consumer): Promise<{ msg: JsMsg; message: Message } | null> {
+    for (;;) {
+      const msg = await consumer.next({ expires: 1000 });
+      if (!msg) return null;
+      const message = parse(msg);
+      if (message) return { msg, message };
+      msg.term("not an oxtail message");
+    }
+  }
+
+  function claimOf(taken: { msg: JsMsg; message: Message }[], remaining: number): Claim {
+    const open = new Map(taken.map((t) => [t.message.id, t]));
+    for (const t of taken) held.add(t.msg.seq);
+    const entries: ClaimedMessage[] = taken.map(({ msg, message }) => ({
+      message,
+      redelivered: msg.redelivered && !untouched.delete(msg.seq),
+      bytes: Buffer.byteLength(JSON.stringify(message), "utf8"),
+    }));
+    const pick = (ids?: Iterable<string>) => {
+      const wanted = ids ? [...ids] : [...open.keys()];
+      return wanted.flatMap((id) => {
+        const t = open.get(id);
+        open.delete(id);
+        if (t) held.delete(t.msg.seq);
+        return t ? [t] : [];
+      });
+    };
+    return {
+      messages: entries.map((e) => e.message),
+      entries,
+      remaining,
+      async ack(ids) {
+        const picked = pick(ids);
+        const results = await Promise.allSettled(picked.map((t) => t.msg.ackAck()));
+        const failed = results.filter((r) => r.status === "rejected" || r.value === false).length;
+        if (failed > 0)
+          throw new OxtailError(
+            "storage-failure",
+            `${failed} acknowledgement(s) did not reach the NATS server; the messages come again.`,
+            { origin: "nats" },
+          );
+      },
+      async release(ids, options) {
+        for (const t of pick(ids)) {
+          if (!options?.shown) untouched.add(t.msg.seq);
+          t.msg.nak();
+        }
+      },
+    };
+  }
+
+  return {
+    async append(key, message) {
+      const { js } = await link.ready();
+      await js.publish(names.mailbox(key), JSON.stringify(message), { msgID: `${message.id}.${key}` });
+    },
+    async hasPending(key) {
+      return (await waiting(key)).pending > 0;
+    },
+    async peek(key) {
+      const { jsm } = await link.ready();
+      const found: Message[] = [];
+      for (let seq = 1; ; ) {
+        const stored = await jsm.direct.getMessage(names.stream, { seq, next_by_subj: names.mailbox(key) });
+        if (!stored) break;
+        try {
+          const parsed = MessageSchema.safeParse(stored.json());
+          if (parsed.success) found.push(parsed.data);
+        } catch {
+          // not an oxtail message
+        }
+        seq = stored.seq + 1;
+      }
+      return found;
+    },
+    async claim(key, limits: ClaimLimits) {
+      const { consumer, pending } = await waiting(key);
+      const taken: { msg: JsMsg; message: Message }[] = [];
+      let bytes = 0;
+      const max = Math.max(1, limits.maxMessages);
+      while (taken.length < Math.min(max, pending)) {
+        const got = await next(consumer);
+        if (!got) break;
+        const size = Buffer.byteLength(JSON.stringify(got.message), "utf8");
+        if (taken.length > 0 && bytes + size > limits.maxBytes) {
+          untouched.add(got.msg.seq);
+          got.msg.nak();
+          break;
+        }
+        taken.push(got);
+        bytes += size;
+      }
+      return claimOf(taken, Math.max(0, pending - taken.length));
+    },
+    async claimFirst(key, predicate) {
+      const { consumer, pending } = await waiting(key);
+      const passed: JsMsg[] = [];
+      let match: { msg: JsMsg; message: Message } | null = null;
+      try {
+        for (let i = 0; i < pending && !match; i++) {
+          const got = await next(consumer);
+          if (!got) break;
+          if (predicate(got.message)) match = got;
+          else passed.push(got.msg);
+        }
+      } finally {
+        for (const msg of passed) {
+          untouched.add(msg.seq);
+          msg.nak();
+        }
+      }
+      return match ? claimOf([match], Math.max(0, pending - 1)) : null;
+    },
+    async merge(from, to) {
+      if (from === to) return 0;
+      const { js } = await link.ready();
+      let moved = 0;
+      for (;;) {
+        const claim = await this.claim(from, { maxMessages: 100, maxBytes: Number.MAX_SAFE_INTEGER });
+        if (claim.messages.length === 0) return moved;
+        for (const message of claim.messages) {
+          await js.publish(names.mailbox(to), JSON.stringify(message), { msgID: `${message.id}.${to}` });
+        }
+        await claim.ack();
+        moved += claim.messages.length;
+      }
+    },
+    watch(key, listener) {
+      let sub: { unsubscribe(): void } | null = null;
+      let stopped = false;
+      void link
+        .ready()
+        .then(({ nc }) => {
+          if (stopped) return;
+          // A JetStream publish is an ordinary NATS message too: a core subscription hears it.
+          sub = nc.subscribe(names.mailbox(key), { callback: () => listener() });
+          listener();
+        })
+        .catch(() => {});
+      return () => {
+        stopped = true;
+        sub?.unsubscribe();
+      };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import {
+  messageIdTime,
+  type ReceiptEvent,
+  ReceiptEventSchema,
+  type ReceiptStore,
+} from "@oxtail/core/runtime";
+import type { Link } from "./link.js";
+
+const EVENTS = ["queued", "delivered", "replied", "expired"] as const;
+
+/**
+ * Receipts in a KV bucket: one key `<message id>.<event>` per event, written with `create` so the
+ * first record wins whichever machine writes it. The bucket's max age drops them after 7 days.
+ */
+export function createNatsReceiptStore(link: Link): ReceiptStore {
+  return {
+    async record(event) {
+      const { receipts } = await link.ready();
+      try {
+        await receipts.create(`${event.id}.${event.event}`, JSON.stringify(event));
+        return true;
+      } catch (error) {
+        // `create` refuses a key that exists: that event was recorded already.
+        if (/wrong last sequence|key exists/i.test(String((error as Error).message))) return false;
+        throw error;
+      }
+    },
+    async events(id) {
+      const { receipts } = await link.ready();
+      const found: ReceiptEvent[] = [];
+      for (const name of EVENTS) {
+        const got = await receipts.get(`${id}.${name}`);
+        if (got?.operation !== "PUT") continue;
+        try {
+          const parsed = ReceiptEventSchema.safeParse(got.json());
+          if (parsed.success && parsed.data.id === id) found.push(parsed.data);
+        } catch {
+          // unusable entry: skipped
+        }
+      }
+      return found;
+    },
+    async prune(before) {
+      const { receipts } = await link.ready();
+      const old: string[] = [];
+      for await (const key of await receipts.keys()) {
+        const time = messageIdTime(key.split(".")[0] ?? "");
+        if (Number.isFinite(time) && time < before) old.push(key);
+      }
+      for (const key of old) await receipts.purge(key);
+      return old.length;
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import path from "node:path";
+import type { AgentRecord } from "@oxtail/core";
+import { AgentRecordSchema, type RegistryStore, type SkippedEntry } from "@oxtail/core/runtime";
+import { type Link, PRESENCE_TTL_MS } from "./link.js";
+
+/** How often this machine rewrites its own records, so the bucket's TTL does not expire them, ms. */
+export const HEARTBEAT_MS = PRESENCE_TTL_MS / 3;
+
+/** Options for {@link createNatsRegistryStore}. */
+export interface NatsRegistryOptions {
+  /** This machine's host id (records of other hosts are remote). */
+  host: string;
+  /** This machine's checkout of the project: remote agents' folders are shown inside it. */
+  root: string;
+  /** Heartbeat interval, ms (default {@link HEARTBEAT_MS}). */
+  heartbeatMs?: number;
+}
+
+/** The presence store, and what it knows of each record's machine. */
+export interface NatsRegistryStore extends RegistryStore {
+  /** This machine's host id, as keys carry it. */
+  readonly host: string;
+  /** The host of a record seen in the last listing (or put from here), or null. */
+  hostOf(instanceId: string): string | null;
+  /** Stop the heartbeat (records then expire with the bucket's TTL). */
+  stop(): void;
+}
+
+/** What the presence bucket holds per server instance. */
+interface PresenceEntry {
+  v: 1;
+  host: string;
+  /** The agent's folder relative to its checkout's top (portable across machines), or null. */
+  rel: string | null;
+  record: AgentRecord;
+}
+
+const KEY_SAFE = /[^A-Za-z0-9_-]/g;
+
+/**
+ * Presence in a KV bucket whose entries expire (TTL): each record is a key `<host>.<instance id>`,
+ * rewritten by its own machine every {@link HEARTBEAT_MS}. A machine that goes away stops writing and
+ * its records expire. A record from another machine is shown as that agent in this machine's checkout
+ * (its folder mapped into `root`) without the local-only parts (tmux pane, transcript path): those
+ * mean nothing here, and a wake goes to its own machine (see the wake relay).
+ */
+export function createNatsRegistryStore(link: Link, options: NatsRegistryOptions): NatsRegistryStore {
+  const host = options.host.replace(KEY_SAFE, "_");
+  const mine = new Map<string, PresenceEntry>();
+  const hosts = new Map<string, string>();
+  const keyOf = (instanceId: string) => `${host}.${instanceId}`;
+  const relOf = (cwd: string): string | null => {
+    const rel = path.relative(options.root, cwd);
+    return rel.startsWith("..") || path.isAbsolute(rel) ? null : rel;
+  };
+
+  const write = async (entry: PresenceEntry) => {
+    const { presence } = await link.ready();
+    await presence.put(keyOf(entry.record.instance_id), JSON.stringify(entry));
+  };
+  const timer = setInterval(() => {
+    for (const entry of mine.values()) void write(entry).catch(() => {});
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  timer.unref();
+
+  const localView = (entry: PresenceEntry): AgentRecord => {
+    if (entry.host === host) return entry.record;
+    const cwd = entry.rel === null ? options.root : path.join(options.root, entry.rel);
+    return {
+      ...entry.record,
+      cwd,
+      client: { ...entry.record.client, cwd, transcript_path: null },
+      tmux: null,
+    };
+  };
+
+  return {
+    async put(record) {
+      const entry: PresenceEntry = { v: 1, host, rel: relOf(record.cwd), record };
+      await write(entry);
+      mine.set(record.instance_id, entry);
+      hosts.set(record.instance_id, host);
+    },
+    async remove(instanceId) {
+      // Only this machine's own records: another machine's go when its heartbeat stops.
+      const ownKey = mine.has(instanceId) || hosts.get(instanceId) === host;
+      mine.delete(instanceId);
+      if (!ownKey) return;
+      const { presence } = await link.ready();
+      await presence.delete(keyOf(instanceId));
+    },
+    async list() {
+      const { presence } = await link.ready();
+      const records: AgentRecord[] = [];
+      const skipped: SkippedEntry[] = [];
+      const keys: string[] = [];
+      for await (const key of await presence.keys()) keys.push(key);
+      for (const key of keys) {
+        const got = await presence.get(key).catch(() => null);
+        if (got?.operation !== "PUT") continue;
+        let entry: PresenceEntry | null = null;
+        try {
+          const raw = got.json<PresenceEntry>();
+          const record = AgentRecordSchema.safeParse(raw.record);
+          if (raw.v === 1 && typeof raw.host === "string" && record.success)
+            entry = {
+              v: 1,
+              host: raw.host,
+              rel: typeof raw.rel === "string" ? raw.rel : null,
+              record: record.data,
+            };
+        } catch {
+          entry = null;
+        }
+        if (!entry || key !== `${entry.host}.${entry.record.instance_id}`) {
+          skipped.push({ name: key, reason: "not a presence record" });
+          continue;
+        }
+        hosts.set(entry.record.instance_id, entry.host);
+        records.push(localView(entry));
+      }
+      return { records, skipped };
+    },
+    host,
+    hostOf: (instanceId) => hosts.get(instanceId) ?? null,
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

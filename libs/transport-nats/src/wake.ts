@@ -1,0 +1,134 @@
+import type { AgentRecord } from "@oxtail/core";
+import {
+  type WakeHandlers,
+  type WakeReport,
+  WakeReportSchema,
+  type Waker,
+  type WakeStatus,
+} from "@oxtail/core/runtime";
+import type { Link } from "./link.js";
+import type { ProjectNames } from "./names.js";
+
+/** How long a wake request waits for the peer's machine when the caller set no deadline, ms. */
+export const REMOTE_WAKE_DEFAULT_MS = 20_000;
+/** The longest a served wake may take, whatever the request says, ms. */
+const MAX_SERVED_WAKE_MS = 120_000;
+
+interface WakeRequest {
+  op: "wake" | "status";
+  deadline: number;
+}
+
+/**
+ * A waker for agents on other machines: a wake (or a readiness question) is a NATS request to the
+ * peer's own server instance, which wakes its agent through its local adapter and answers with the
+ * report. Local agents go to the local waker unchanged.
+ */
+export function relayWaker(
+  link: Link,
+  names: ProjectNames,
+  isRemote: (agent: AgentRecord) => boolean,
+  local: Waker,
+): Waker {
+  const last = new Map<string, WakeReport>();
+  const keyOf = (agent: AgentRecord) => agent.client.session_id ?? agent.instance_id;
+
+  async function ask(agent: AgentRecord, request: WakeRequest): Promise<unknown> {
+    const { nc } = await link.ready();
+    const timeout = Math.max(1000, request.deadline - Date.now() + 500);
+    const reply = await nc.request(names.wake(agent.instance_id), JSON.stringify(request), { timeout });
+    return reply.json();
+  }
+
+  const failed = (reason: string): WakeReport => ({
+    attempted: false,
+    strategy: "nats",
+    outcome: "failed",
+    verified_after_ms: null,
+    reason,
+    deadline_reached: false,
+  });
+
+  return {
+    async wake(agent, options = {}) {
+      if (!isRemote(agent)) return local.wake(agent, options);
+      const deadline = options.deadline ?? Date.now() + REMOTE_WAKE_DEFAULT_MS;
+      let report: WakeReport;
+      try {
+        const parsed = WakeReportSchema.safeParse(await ask(agent, { op: "wake", deadline }));
+        report = parsed.success ? parsed.data : failed("nats: the peer's machine sent no wake report");
+      } catch (error) {
+        report = failed(
+          `nats: the peer's machine did not answer the wake request (${(error as Error).message})`,
+        );
+      }
+      last.set(keyOf(agent), report);
+      return report;
+    },
+    async status(agent, options = {}) {
+      if (!isRemote(agent)) return local.status(agent, options);
+      const deadline = options.deadline ?? Date.now() + 5000;
+      try {
+        const got = (await ask(agent, { op: "status", deadline })) as WakeStatus;
+        if (got && typeof got.ready === "boolean" && typeof got.reason === "string") return got;
+      } catch {
+        // no answer: below
+      }
+      return {
+        strategy: null,
+        ready: false,
+        outcome: "skipped",
+        reason: "nats: the peer's machine did not answer",
+      };
+    },
+    async turnSignal(agent) {
+      // The peer's own machine verifies its wake; nothing here can see its transcript.
+      return isRemote(agent) ? { size: -1, busy: false } : local.turnSignal(agent);
+    },
+    lastWake(agent) {
+      return isRemote(agent) ? (last.get(keyOf(agent)) ?? null) : local.lastWake(agent);
+    },
+  };
+}
+
+/** Answer the wake requests other machines send to one server instance. */
+export function serveWakes(
+  link: Link,
+  names: ProjectNames,
+  instanceId: string,
+  handlers: WakeHandlers,
+): () => void {
+  let sub: { unsubscribe(): void } | null = null;
+  let stopped = false;
+  void link
+    .ready()
+    .then(({ nc }) => {
+      if (stopped) return;
+      sub = nc.subscribe(names.wake(instanceId), {
+        callback: (error, msg) => {
+          if (error) return;
+          let request: WakeRequest;
+          try {
+            request = msg.json<WakeRequest>();
+          } catch {
+            return;
+          }
+          const now = Date.now();
+          const deadline = Math.min(
+            Number.isFinite(request.deadline) ? request.deadline : now,
+            now + MAX_SERVED_WAKE_MS,
+          );
+          const answer = request.op === "status" ? handlers.status(deadline) : handlers.wake(deadline);
+          void answer.then(
+            (value) => msg.respond(JSON.stringify(value)),
+            () => msg.respond(JSON.stringify(null)),
+          );
+        },
+      });
+    })
+    .catch(() => {});
+  return () => {
+    stopped = true;
+    sub?.unsubscribe();
+  };
+}
