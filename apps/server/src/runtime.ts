@@ -14,6 +14,7 @@ import { createContext, type ServerContext } from "./context.js";
 import type { DeliveryLedger } from "./delivery.js";
 import { detectIdentity, identityFromMeta, scheduleRedetection } from "./identity.js";
 import { createToolCaller } from "./tool-calls.js";
+import { configuredTransport } from "./transport-config.js";
 import { readVersion } from "./version.js";
 
 /** What the running server does after its handshake: tool calls, and stopping. */
@@ -52,7 +53,25 @@ export function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLedger): 
   delivery.useTracer(tracer);
   const version = readVersion();
   const cwd = process.cwd();
-  const context = createContext({ home, version, cwd, tracer, wakeStrategies: [tmuxWake()], env, delivery });
+  let transport: ReturnType<typeof configuredTransport>;
+  try {
+    transport = configuredTransport(env, home, cwd, tracer);
+  } catch (error) {
+    // A transport that cannot be set up (unknown name, no shared project name): say so and stop.
+    process.stderr.write(`[oxtail] ${(error as Error).message}\n`);
+    process.exit(78);
+  }
+  const context = createContext({
+    home,
+    version,
+    cwd,
+    tracer,
+    wakeStrategies: [tmuxWake()],
+    env,
+    delivery,
+    transport,
+  });
+  let stopServingWakes = () => {};
   let stopping = false;
   let stopRedetect = () => {};
   let detectedAfterInit = false;
@@ -82,6 +101,12 @@ export function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLedger): 
       process.stderr.write(`[oxtail] could not register this agent: ${(error as Error).message}\n`);
     }
     stopRedetect = scheduleRedetection(context, env);
+    // Another machine asks this server to wake its own agent: the local wake path does it.
+    stopServingWakes =
+      transport.serveWakes?.(context.self.instance_id, {
+        wake: (deadline) => context.waker.wake(context.self, { deadline }),
+        status: (deadline) => context.waker.status(context.self, { deadline }),
+      }) ?? stopServingWakes;
     void warnIfNotSetUp(context, env);
     tracer.trace({
       kind: "server.started",
@@ -109,6 +134,8 @@ export function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLedger): 
       tracer.trace({ kind: "server.stopping", reason });
       await context.ready.catch(() => {});
       await context.registry.unregister(context.self.instance_id).catch(() => {});
+      stopServingWakes();
+      await transport.close().catch(() => {});
     },
   };
 }

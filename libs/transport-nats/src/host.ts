@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { OxtailError } from "@oxtail/core";
-import { readPrivateFile, writePrivateFileAtomic } from "@oxtail/core/runtime";
+import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from "@oxtail/core/runtime";
 
 const HOST_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -27,6 +27,7 @@ export function hostId(home: string, env: NodeJS.ProcessEnv): string {
     // none yet
   }
   const made = `h${randomBytes(8).toString("hex")}`;
+  ensurePrivateDir(home);
   writePrivateFileAtomic(file, `${made}\n`);
   return made;
 }

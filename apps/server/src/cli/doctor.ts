@@ -7,6 +7,7 @@ import type { LoadedAdapter } from "@oxtail/core/runtime";
 import { findExecutable } from "@oxtail/onboarding";
 import semver from "semver";
 import { readVersion } from "../version.js";
+import { transportCheck } from "./doctor-transport.js";
 import { hookProgram, serverCommand, serverEntry } from "./install.js";
 import type { OnboardingAdapter } from "./onboard.js";
 import { createProbes } from "./probe.js";
@@ -117,6 +118,7 @@ export async function runDoctor(run: DoctorRun): Promise<number> {
         : `  ${loaded.specifier}: not loaded (${loaded.error})`,
     );
   const checks = generalChecks(run);
+  checks.push(await transportCheck(run.env, run.oxtailHome, run.cwd));
   if (run.adapters.length === 0)
     checks.push({ status: "fix", what: "no client is set up for oxtail", fix: "run: oxtail setup" });
   else run.out(`checking: ${run.why}`);

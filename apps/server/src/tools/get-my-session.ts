@@ -1,7 +1,7 @@
 import type { ServerContext } from "../context.js";
 import { ok } from "./result.js";
 
-/** get_my_session: this record, how detection went, which adapters loaded. */
+/** get_my_session: this record, how detection went, which adapters loaded, which transport. */
 export async function getMySession(context: ServerContext) {
   const hint = context.adapterFor(context.self.client.type)?.sessionIdHint;
   return ok({
@@ -18,5 +18,6 @@ export async function getMySession(context: ServerContext) {
       loaded: a.adapter !== null,
       ...(a.error ? { error: a.error } : {}),
     })),
+    transport: context.transport.describe(),
   });
 }

@@ -430,6 +430,8 @@ export const TOOL_CONTRACTS = {
         z.object({ adapter: z.string(), strategy: z.string(), found: z.boolean(), reason: z.string() }),
       ),
       adapters: z.array(z.object({ name: z.string(), loaded: z.boolean(), error: z.string().optional() })),
+      /** Where the registry and mailboxes live (SPEC §12): `name` (`fs`, `nats`) and its settings, no secrets. */
+      transport: z.record(z.string(), z.unknown()).optional(),
     }),
     annotations: readOnly,
   },

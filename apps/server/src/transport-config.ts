@@ -1,0 +1,38 @@
+import { OxtailError } from "@oxtail/core";
+import { createFsTransport, createProjectResolver, type Tracer, type Transport } from "@oxtail/core/runtime";
+import { createNatsTransport, hostId, projectIdentity } from "@oxtail/transport-nats";
+
+/** The transports `OXTAIL_TRANSPORT` may name. */
+export const TRANSPORT_NAMES = ["fs", "nats"] as const;
+
+/** The NATS server used when `OXTAIL_NATS_URL` is not set. */
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+
+/**
+ * The transport the environment asks for (SPEC §12): `OXTAIL_TRANSPORT` unset or `fs` → the data
+ * directory; `nats` → NATS JetStream at `OXTAIL_NATS_URL` with `OXTAIL_NATS_CREDS` (a `.creds` file)
+ * and `OXTAIL_NATS_CA` (a CA file for TLS). `invalid-input` for anything else, or for a project that
+ * has no name every machine shares (no git remote and no `OXTAIL_PROJECT`).
+ */
+export function configuredTransport(
+  env: NodeJS.ProcessEnv,
+  home: string,
+  cwd: string,
+  tracer?: Tracer,
+): Transport {
+  const name = env.OXTAIL_TRANSPORT?.trim() || "fs";
+  if (name === "fs") return createFsTransport({ home, ...(tracer ? { tracer } : {}) });
+  if (name !== "nats")
+    throw new OxtailError(
+      "invalid-input",
+      `OXTAIL_TRANSPORT=${JSON.stringify(name.slice(0, 40))} is not a transport; use one of ${TRANSPORT_NAMES.join(", ")}.`,
+    );
+  return createNatsTransport({
+    url: env.OXTAIL_NATS_URL?.trim() || DEFAULT_NATS_URL,
+    credsFile: env.OXTAIL_NATS_CREDS?.trim() || null,
+    caFile: env.OXTAIL_NATS_CA?.trim() || null,
+    project: projectIdentity(env, cwd),
+    host: hostId(home, env),
+    root: createProjectResolver().projectOf(cwd).worktree,
+  });
+}

@@ -1,0 +1,175 @@
+// Two machines through one real nats-server (SPEC §12): two oxtail homes with different host ids,
+// each running the built server under the SDK's real Client, joined only through NATS JetStream.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { WAKE_LINE } from "@oxtail/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  hasNatsServer,
+  startNatsServer,
+  type TestNatsServer,
+} from "../../../libs/transport-nats/test/nats-server.ts";
+import { SERVER, type TestAgent, until, World } from "./harness.ts";
+import { oxtailIn } from "./setup-helpers.ts";
+
+const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+const PROJECT = "example.com/team/repo";
+
+type Msg = { id: string; body: string; re?: string; from: string };
+
+/** The rows of `list_project_sessions` once they show B, else null. */
+async function seesPeer(agent: TestAgent): Promise<{ id?: string }[] | null> {
+  const rows = (await agent.call("list_project_sessions")).rows as { id?: string }[];
+  return rows.some((r) => r.id === B.slice(0, 8)) ? rows : null;
+}
+
+/** Start the built server, say initialize, and wait for it to exit: its exit code and stderr. */
+async function startAndExit(
+  home: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [SERVER], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, OXTAIL_HOME: home, ...env },
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
+  );
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+/** A pane's foreground program that appends every line typed into the pane to `file`. */
+const recordLines = (file: string) => `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;
+
+describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
+  let nats: TestNatsServer;
+  let laptop: World;
+  let buildbox: World;
+  const natsEnv = (host: string) => ({
+    OXTAIL_TRANSPORT: "nats",
+    OXTAIL_NATS_URL: nats.url,
+    OXTAIL_PROJECT: PROJECT,
+    OXTAIL_HOST_ID: host,
+  });
+
+  beforeEach(async () => {
+    nats = await startNatsServer();
+    laptop = new World();
+    buildbox = new World();
+  });
+  afterEach(async () => {
+    await laptop.dispose();
+    await buildbox.dispose();
+    await nats.dispose();
+  });
+
+  it("sees the peer, sends and reads across machines, and reports the transport", async () => {
+    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
+    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+
+    const me = await a.call("get_my_session");
+    expect(me.transport).toMatchObject({ name: "nats", project: PROJECT, host: "laptop", url: nats.url });
+
+    const listed = await until("the other machine's agent", () => seesPeer(a));
+    expect(listed.map((r) => r.id).sort()).toEqual([A.slice(0, 8), B.slice(0, 8)]);
+
+    const sent = await a.call("send_message", { target: B, body: "hello from the laptop" });
+    expect(sent).toMatchObject({ ok: true });
+    const got = await until("the message on the build box", async () => {
+      const messages = (await b.call("read_my_messages")).messages as Msg[];
+      return messages.length > 0 && messages;
+    });
+    expect(got.map((m) => m.body)).toEqual(["hello from the laptop"]);
+    // Read once: acknowledged, it does not come again.
+    expect((await b.call("read_my_messages")).messages).toEqual([]);
+    // Nothing went through the data directories: each home holds no mailbox.
+    expect(fs.existsSync(path.join(laptop.home, "mailboxes", B))).toBe(false);
+    expect(fs.existsSync(path.join(buildbox.home, "mailboxes", B))).toBe(false);
+  });
+
+  it("answers an ask_peer across machines; the peer's own machine wakes it through its tmux pane", async () => {
+    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
+    const root = buildbox.project();
+    const typed = path.join(root, "typed.txt");
+    await buildbox.agentInPane({
+      session: "beta",
+      cwd: root,
+      claudeSession: B,
+      command: recordLines(typed),
+      env: natsEnv("buildbox"),
+    });
+    await until("the build box's agent", () => seesPeer(a));
+    const result = await a.call("ask_peer", { target: B, body: "SECRET-QUESTION-TEXT", timeout_ms: 1500 });
+    expect(result).toMatchObject({ ok: true, timed_out: true });
+    // The build box's own tmux wake acted on its own pane, and its report came back over NATS.
+    expect(result.wake).toMatchObject({ attempted: true, strategy: "tmux" });
+    const lines = await until("the typed wake line", () => {
+      const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
+      return text.endsWith("\n") && text;
+    });
+    expect(lines).toContain(WAKE_LINE);
+    expect(lines).not.toContain("SECRET-QUESTION-TEXT");
+  });
+
+  it("returns the reply to an ask_peer from the other machine", async () => {
+    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
+    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+    await until("the build box's agent", () => seesPeer(a));
+    const asking = a.call("ask_peer", { target: B, body: "What is 6 × 7?", timeout_ms: 60_000 });
+    const question = await until("the question on the build box", async () => {
+      const messages = (await b.call("read_my_messages")).messages as Msg[];
+      return messages[0];
+    });
+    expect(question.body).toBe("What is 6 × 7?");
+    await b.call("send_message", { target: A, body: "42", reply_to: question.id });
+    const result = await asking;
+    expect(result).toMatchObject({ ok: true, timed_out: false, reply: { body: "42", re: question.id } });
+    // The receipt, kept in NATS, says the question was delivered and replied to.
+    const status = await a.call("message_status", { ids: [question.id] });
+    expect(JSON.stringify(status)).toContain('"replied"');
+  });
+
+  it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {
+    const root = laptop.project();
+    const unknown = await startAndExit(laptop.home, root, { OXTAIL_TRANSPORT: "carrier-pigeon" });
+    expect(unknown.code).toBe(78);
+    expect(unknown.stderr).toContain(
+      'OXTAIL_TRANSPORT="carrier-pigeon" is not a transport; use one of fs, nats.',
+    );
+    const unnamed = await startAndExit(laptop.home, root, {
+      OXTAIL_TRANSPORT: "nats",
+      OXTAIL_NATS_URL: nats.url,
+    });
+    expect(unnamed.code).toBe(78);
+    expect(unnamed.stderr).toContain("has no git remote. Set OXTAIL_PROJECT.");
+  });
+
+  it("oxtail doctor reports the NATS transport: reachable with the agents present, then FIX once the server is gone", async () => {
+    await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
+    const env = { ...natsEnv("buildbox"), OXTAIL_HOME: buildbox.home };
+    const up = oxtailIn(buildbox.home, ["doctor"], { env });
+    expect(up.out).toContain(
+      `ok  transport: nats at ${nats.url}, project ${PROJECT} (OXTAIL_PROJECT), host buildbox: reachable, 1 agent(s) present`,
+    );
+    await nats.stop();
+    const down = oxtailIn(buildbox.home, ["doctor"], { env });
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(
+      /^FIX transport: nats at .*: Cannot reach the NATS server at .* — start nats-server/m,
+    );
+    const plain = oxtailIn(buildbox.home, ["doctor"], { env: { OXTAIL_HOME: buildbox.home } });
+    expect(plain.out).toContain("ok  transport: fs (this machine's data directory)");
+  });
+});
