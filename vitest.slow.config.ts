@@ -3,8 +3,9 @@ import { PlainSummaryReporter } from "./tools/test-summary-reporter.ts";
 import { baseTestConfig } from "./vitest.config.base.ts";
 
 // `npm run test:slow`: the long tests, out of `npm test` to keep it quick; CI runs both. The
-// adversarial suite (186 cases through the built server and hook) and the multi-process mailbox and
-// lock contention tests.
+// adversarial suite (186 cases through the built server and hook), the NATS transport's fault runs
+// (a nats-server restarted mid-stream, presence expiry) and the multi-process mailbox and lock
+// contention tests.
 const slow = (name: string, root: string, include: string[]) => ({
   ...baseTestConfig,
   root,
@@ -16,7 +17,10 @@ const slow = (name: string, root: string, include: string[]) => ({
 export default defineConfig({
   test: {
     projects: [
-      slow("oxtail (slow)", "apps/server", ["test/adversarial/**/*.test.ts"]),
+      slow("oxtail (slow)", "apps/server", [
+        "test/adversarial/**/*.test.ts",
+        "test/nats-faults/**/*.test.ts",
+      ]),
       slow("@oxtail/core (slow)", "libs/core", ["test/**/*.multiprocess.test.ts"]),
     ],
     reporters: ["default", new PlainSummaryReporter()],

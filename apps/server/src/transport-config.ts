@@ -2,6 +2,19 @@ import { OxtailError } from "@oxtail/core";
 import { createFsTransport, createProjectResolver, type Tracer, type Transport } from "@oxtail/core/runtime";
 import { createNatsTransport, hostId, projectIdentity } from "@oxtail/transport-nats";
 
+/** `OXTAIL_NATS_PRESENCE_TTL_MS`: how long a machine that went away stays listed (when the bucket is made). */
+function presenceTtl(env: NodeJS.ProcessEnv): { presenceTtlMs?: number } {
+  const raw = env.OXTAIL_NATS_PRESENCE_TTL_MS?.trim();
+  if (!raw) return {};
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000)
+    throw new OxtailError(
+      "invalid-input",
+      `OXTAIL_NATS_PRESENCE_TTL_MS=${JSON.stringify(raw.slice(0, 40))} must be a whole number of ms from 1000 to 3600000.`,
+    );
+  return { presenceTtlMs: ms };
+}
+
 /** The transports `OXTAIL_TRANSPORT` may name. */
 export const TRANSPORT_NAMES = ["fs", "nats"] as const;
 
@@ -11,7 +24,7 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 /**
  * The transport the environment asks for (SPEC §12): `OXTAIL_TRANSPORT` unset or `fs` → the data
  * directory; `nats` → NATS JetStream at `OXTAIL_NATS_URL` with `OXTAIL_NATS_CREDS` (a `.creds` file)
- * and `OXTAIL_NATS_CA` (a CA file for TLS). `invalid-input` for anything else, or for a project that
+ * and `OXTAIL_NATS_CA` (a CA file for TLS); `OXTAIL_NATS_PRESENCE_TTL_MS` sets the presence TTL. `invalid-input` for anything else, or for a project that
  * has no name every machine shares (no git remote and no `OXTAIL_PROJECT`).
  */
 export function configuredTransport(
@@ -34,5 +47,6 @@ export function configuredTransport(
     project: projectIdentity(env, cwd),
     host: hostId(home, env),
     root: createProjectResolver().projectOf(cwd).worktree,
+    ...presenceTtl(env),
   });
 }

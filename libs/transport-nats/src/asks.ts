@@ -1,11 +1,11 @@
 import { ASK_KEPT_MS, type AskStore, type PendingAsk, PendingAskSchema } from "@oxtail/core/runtime";
-import type { Link } from "./link.js";
+import { bucketKeys, guarded, type Link } from "./link.js";
 
 /**
  * Pending asks in a KV bucket, one key per question id: every machine's loop guard walks the same
  * chain, and a replier on another machine finds the ask its reply answers.
  */
-export function createNatsAskStore(link: Link, now: () => number = Date.now): AskStore {
+export function createNatsAskStore(link: Link, bucket: string, now: () => number = Date.now): AskStore {
   const read = async (questionId: string): Promise<PendingAsk | null> => {
     const { asks } = await link.ready();
     const got = await asks.get(questionId);
@@ -17,16 +17,16 @@ export function createNatsAskStore(link: Link, now: () => number = Date.now): As
       return null;
     }
   };
-  return {
+  const store: AskStore = {
     async put(ask) {
       const { asks } = await link.ready();
       await asks.put(ask.question_id, JSON.stringify(PendingAskSchema.parse(ask)));
     },
     get: read,
     async list() {
-      const { asks } = await link.ready();
-      const keys: string[] = [];
-      for await (const key of await asks.keys()) keys.push(key);
+      const linked = await link.ready();
+      const { asks } = linked;
+      const keys = await bucketKeys(linked, bucket);
       const found: PendingAsk[] = [];
       for (const key of keys) {
         const ask = await read(key);
@@ -43,5 +43,11 @@ export function createNatsAskStore(link: Link, now: () => number = Date.now): As
       const { asks } = await link.ready();
       await asks.purge(questionId);
     },
+  };
+  return {
+    put: (ask) => guarded("recording an ask", () => store.put(ask)),
+    get: (questionId) => guarded("reading an ask", () => store.get(questionId)),
+    list: () => guarded("listing asks", () => store.list()),
+    remove: (questionId) => guarded("removing an ask", () => store.remove(questionId)),
   };
 }

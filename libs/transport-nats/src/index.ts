@@ -7,7 +7,7 @@
 import type { AgentRecord } from "@oxtail/core";
 import { isRecordAlive, type Transport } from "@oxtail/core/runtime";
 import { createNatsAskStore } from "./asks.js";
-import { createLink, type LinkOptions } from "./link.js";
+import { createLink, type LinkOptions, PRESENCE_TTL_MS } from "./link.js";
 import { createNatsMailboxStore } from "./mailbox.js";
 import { projectNames } from "./names.js";
 import type { ProjectIdentity } from "./project.js";
@@ -36,7 +36,7 @@ export interface NatsTransportOptions extends Omit<LinkOptions, "name"> {
   host: string;
   /** This machine's checkout of the project (its top folder). */
   root: string;
-  /** Presence heartbeat interval, ms. */
+  /** Presence heartbeat interval, ms (default: a third of the presence TTL). */
   heartbeatMs?: number;
 }
 
@@ -44,10 +44,11 @@ export interface NatsTransportOptions extends Omit<LinkOptions, "name"> {
 export function createNatsTransport(options: NatsTransportOptions): Transport {
   const names = projectNames(options.project.token);
   const link = createLink({ ...options, name: `oxtail ${options.host} ${process.pid}` }, names);
-  const registry = createNatsRegistryStore(link, {
+  const ttl = options.presenceTtlMs ?? PRESENCE_TTL_MS;
+  const registry = createNatsRegistryStore(link, names, {
     host: options.host,
     root: options.root,
-    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    heartbeatMs: options.heartbeatMs ?? Math.max(200, Math.floor(ttl / 3)),
   });
   const isRemote = (record: AgentRecord) => {
     const host = registry.hostOf(record.instance_id);
@@ -57,8 +58,8 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     name: "nats",
     registry,
     mailbox: createNatsMailboxStore(link, names),
-    receipts: createNatsReceiptStore(link),
-    asks: createNatsAskStore(link),
+    receipts: createNatsReceiptStore(link, names.receipts),
+    asks: createNatsAskStore(link, names.asks),
     // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
     isAlive: (record) => isRemote(record) || isRecordAlive(record),
     waker: (local) => relayWaker(link, names, isRemote, local),
@@ -71,6 +72,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
       project: options.project.id,
       project_source: options.project.source,
       host: options.host,
+      presence_ttl_ms: ttl,
       stream: names.stream,
       link: link.status(),
     }),

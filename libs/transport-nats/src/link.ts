@@ -28,6 +28,47 @@ export const RECEIPTS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** How long pending asks are kept (the bucket's max age): 2 days, past any ask's deadline plus a day. */
 export const ASKS_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
+/** How long one store operation may take before it fails with `storage-failure`, ms. */
+export const OP_TIMEOUT_MS = 30_000;
+
+/**
+ * Run one store operation against NATS: an error that is not already oxtail's becomes
+ * `storage-failure` naming the operation, and an operation that does not finish within `ms` fails
+ * the same way instead of hanging a tool call.
+ */
+export async function guarded<T>(
+  what: string,
+  run: () => Promise<T>,
+  ms: number = OP_TIMEOUT_MS,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (error) {
+    if (error instanceof OxtailError) throw error;
+    throw new OxtailError("storage-failure", `NATS: ${what} failed: ${(error as Error).message}`, {
+      cause: error,
+      origin: "nats",
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The keys a KV bucket holds now (deleted ones included until their markers go: read each), from the
+ * stream's per-subject counts: a request and its answer, no consumer.
+ */
+export async function bucketKeys(linked: Linked, bucket: string): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  const info = await linked.jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+}
+
 /** An open connection with the project's stream and buckets in place. */
 export interface Linked {
   nc: NatsConnection;

@@ -9,7 +9,7 @@ import {
   type Message,
   MessageSchema,
 } from "@oxtail/core/runtime";
-import type { Link, Linked } from "./link.js";
+import { guarded, type Link, type Linked } from "./link.js";
 import type { ProjectNames } from "./names.js";
 
 /** How long a claimed message stays with its reader before JetStream hands it out again, ms. */
@@ -125,7 +125,7 @@ export function createNatsMailboxStore(link: Link, names: ProjectNames): Mailbox
     };
   }
 
-  return {
+  const store: MailboxStore = {
     async append(key, message) {
       const { js } = await link.ready();
       await js.publish(names.mailbox(key), JSON.stringify(message), { msgID: `${message.id}.${key}` });
@@ -192,7 +192,7 @@ export function createNatsMailboxStore(link: Link, names: ProjectNames): Mailbox
       const { js } = await link.ready();
       let moved = 0;
       for (;;) {
-        const claim = await this.claim(from, { maxMessages: 100, maxBytes: Number.MAX_SAFE_INTEGER });
+        const claim = await store.claim(from, { maxMessages: 100, maxBytes: Number.MAX_SAFE_INTEGER });
         if (claim.messages.length === 0) return moved;
         for (const message of claim.messages) {
           await js.publish(names.mailbox(to), JSON.stringify(message), { msgID: `${message.id}.${to}` });
@@ -218,5 +218,14 @@ export function createNatsMailboxStore(link: Link, names: ProjectNames): Mailbox
         sub?.unsubscribe();
       };
     },
+  };
+  return {
+    append: (key, message) => guarded("sending a message", () => store.append(key, message)),
+    hasPending: (key) => guarded("looking at a mailbox", () => store.hasPending(key)),
+    peek: (key) => guarded("reading a mailbox", () => store.peek(key)),
+    claim: (key, limits) => guarded("claiming messages", () => store.claim(key, limits)),
+    claimFirst: (key, predicate) => guarded("claiming a message", () => store.claimFirst(key, predicate)),
+    merge: (from, to) => guarded("moving messages", () => store.merge(from, to)),
+    watch: (key, listener) => store.watch(key, listener),
   };
 }

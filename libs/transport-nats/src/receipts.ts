@@ -4,7 +4,7 @@ import {
   ReceiptEventSchema,
   type ReceiptStore,
 } from "@oxtail/core/runtime";
-import type { Link } from "./link.js";
+import { bucketKeys, guarded, type Link } from "./link.js";
 
 const EVENTS = ["queued", "delivered", "replied", "expired"] as const;
 
@@ -12,8 +12,8 @@ const EVENTS = ["queued", "delivered", "replied", "expired"] as const;
  * Receipts in a KV bucket: one key `<message id>.<event>` per event, written with `create` so the
  * first record wins whichever machine writes it. The bucket's max age drops them after 7 days.
  */
-export function createNatsReceiptStore(link: Link): ReceiptStore {
-  return {
+export function createNatsReceiptStore(link: Link, bucket: string): ReceiptStore {
+  const store: ReceiptStore = {
     async record(event) {
       const { receipts } = await link.ready();
       try {
@@ -41,14 +41,20 @@ export function createNatsReceiptStore(link: Link): ReceiptStore {
       return found;
     },
     async prune(before) {
-      const { receipts } = await link.ready();
+      const linked = await link.ready();
+      const { receipts } = linked;
       const old: string[] = [];
-      for await (const key of await receipts.keys()) {
+      for (const key of await bucketKeys(linked, bucket)) {
         const time = messageIdTime(key.split(".")[0] ?? "");
         if (Number.isFinite(time) && time < before) old.push(key);
       }
       for (const key of old) await receipts.purge(key);
       return old.length;
     },
+  };
+  return {
+    record: (event) => guarded("recording a receipt", () => store.record(event)),
+    events: (id) => guarded("reading a receipt", () => store.events(id)),
+    prune: (before) => guarded("pruning receipts", () => store.prune(before)),
   };
 }

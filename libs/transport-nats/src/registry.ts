@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { AgentRecord } from "@oxtail/core";
 import { AgentRecordSchema, type RegistryStore, type SkippedEntry } from "@oxtail/core/runtime";
-import { type Link, PRESENCE_TTL_MS } from "./link.js";
+import { bucketKeys, guarded, type Link, PRESENCE_TTL_MS } from "./link.js";
+import type { ProjectNames } from "./names.js";
 
 /** How often this machine rewrites its own records, so the bucket's TTL does not expire them, ms. */
 export const HEARTBEAT_MS = PRESENCE_TTL_MS / 3;
@@ -44,7 +45,11 @@ const KEY_SAFE = /[^A-Za-z0-9_-]/g;
  * (its folder mapped into `root`) without the local-only parts (tmux pane, transcript path): those
  * mean nothing here, and a wake goes to its own machine (see the wake relay).
  */
-export function createNatsRegistryStore(link: Link, options: NatsRegistryOptions): NatsRegistryStore {
+export function createNatsRegistryStore(
+  link: Link,
+  names: ProjectNames,
+  options: NatsRegistryOptions,
+): NatsRegistryStore {
   const host = options.host.replace(KEY_SAFE, "_");
   const mine = new Map<string, PresenceEntry>();
   const hosts = new Map<string, string>();
@@ -74,10 +79,43 @@ export function createNatsRegistryStore(link: Link, options: NatsRegistryOptions
     };
   };
 
+  async function list(): Promise<{ records: AgentRecord[]; skipped: SkippedEntry[] }> {
+    const linked = await link.ready();
+    const { presence } = linked;
+    const records: AgentRecord[] = [];
+    const skipped: SkippedEntry[] = [];
+    const keys = await bucketKeys(linked, names.presence);
+    for (const key of keys) {
+      const got = await presence.get(key).catch(() => null);
+      if (got?.operation !== "PUT") continue;
+      let entry: PresenceEntry | null = null;
+      try {
+        const raw = got.json<PresenceEntry>();
+        const record = AgentRecordSchema.safeParse(raw.record);
+        if (raw.v === 1 && typeof raw.host === "string" && record.success)
+          entry = {
+            v: 1,
+            host: raw.host,
+            rel: typeof raw.rel === "string" ? raw.rel : null,
+            record: record.data,
+          };
+      } catch {
+        entry = null;
+      }
+      if (!entry || key !== `${entry.host}.${entry.record.instance_id}`) {
+        skipped.push({ name: key, reason: "not a presence record" });
+        continue;
+      }
+      hosts.set(entry.record.instance_id, entry.host);
+      records.push(localView(entry));
+    }
+    return { records, skipped };
+  }
+
   return {
     async put(record) {
       const entry: PresenceEntry = { v: 1, host, rel: relOf(record.cwd), record };
-      await write(entry);
+      await guarded("writing a presence record", () => write(entry));
       mine.set(record.instance_id, entry);
       hosts.set(record.instance_id, host);
     },
@@ -86,41 +124,12 @@ export function createNatsRegistryStore(link: Link, options: NatsRegistryOptions
       const ownKey = mine.has(instanceId) || hosts.get(instanceId) === host;
       mine.delete(instanceId);
       if (!ownKey) return;
-      const { presence } = await link.ready();
-      await presence.delete(keyOf(instanceId));
+      await guarded("removing a presence record", async () => {
+        const { presence } = await link.ready();
+        await presence.delete(keyOf(instanceId));
+      });
     },
-    async list() {
-      const { presence } = await link.ready();
-      const records: AgentRecord[] = [];
-      const skipped: SkippedEntry[] = [];
-      const keys: string[] = [];
-      for await (const key of await presence.keys()) keys.push(key);
-      for (const key of keys) {
-        const got = await presence.get(key).catch(() => null);
-        if (got?.operation !== "PUT") continue;
-        let entry: PresenceEntry | null = null;
-        try {
-          const raw = got.json<PresenceEntry>();
-          const record = AgentRecordSchema.safeParse(raw.record);
-          if (raw.v === 1 && typeof raw.host === "string" && record.success)
-            entry = {
-              v: 1,
-              host: raw.host,
-              rel: typeof raw.rel === "string" ? raw.rel : null,
-              record: record.data,
-            };
-        } catch {
-          entry = null;
-        }
-        if (!entry || key !== `${entry.host}.${entry.record.instance_id}`) {
-          skipped.push({ name: key, reason: "not a presence record" });
-          continue;
-        }
-        hosts.set(entry.record.instance_id, entry.host);
-        records.push(localView(entry));
-      }
-      return { records, skipped };
-    },
+    list: () => guarded("listing presence", list),
     host,
     hostOf: (instanceId) => hosts.get(instanceId) ?? null,
     stop() {

@@ -147,8 +147,8 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
   });
 
   it("shows another machine's agent inside this checkout, without its pane or transcript", async () => {
-    const a = createNatsRegistryStore(machine(), { host: "laptop", root: "/home/a/repo" });
-    const b = createNatsRegistryStore(machine(), { host: "buildbox", root: "/srv/checkout" });
+    const a = createNatsRegistryStore(machine(), names, { host: "laptop", root: "/home/a/repo" });
+    const b = createNatsRegistryStore(machine(), names, { host: "buildbox", root: "/srv/checkout" });
     try {
       await a.put(record("100-aaa", "/home/a/repo/pkg"));
       const { records } = await b.list();
@@ -172,8 +172,8 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
 
   it("lets a machine's presence expire when its heartbeat stops", async () => {
     const link = machine(2000);
-    const a = createNatsRegistryStore(link, { host: "laptop", root: "/r", heartbeatMs: 400 });
-    const b = createNatsRegistryStore(machine(), { host: "buildbox", root: "/r" });
+    const a = createNatsRegistryStore(link, names, { host: "laptop", root: "/r", heartbeatMs: 400 });
+    const b = createNatsRegistryStore(machine(), names, { host: "buildbox", root: "/r" });
     try {
       await a.put(record("100-aaa", "/r"));
       // Kept while the heartbeat runs (well past the TTL)...
@@ -191,8 +191,8 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
   });
 
   it("records each receipt event once, whichever machine writes first", async () => {
-    const a = createNatsReceiptStore(machine());
-    const b = createNatsReceiptStore(machine());
+    const a = createNatsReceiptStore(machine(), names.receipts);
+    const b = createNatsReceiptStore(machine(), names.receipts);
     const m = message(mailbox(), "x");
     const delivered = {
       v: 1,
@@ -210,8 +210,8 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
   });
 
   it("shares pending asks between machines", async () => {
-    const a = createNatsAskStore(machine());
-    const b = createNatsAskStore(machine());
+    const a = createNatsAskStore(machine(), names.asks);
+    const b = createNatsAskStore(machine(), names.asks);
     const q = message(mailbox(), "q");
     const ask = {
       v: 1 as const,
