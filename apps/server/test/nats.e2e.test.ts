@@ -2,6 +2,7 @@
 // each running the built server under the SDK's real Client, joined only through NATS JetStream.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { WAKE_LINE } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -171,5 +172,40 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     );
     const plain = oxtailIn(buildbox.home, ["doctor"], { env: { OXTAIL_HOME: buildbox.home } });
     expect(plain.out).toContain("ok  transport: fs (this machine's data directory)");
+  });
+
+  it("runs with the users entry `oxtail nats-config` prints, and never shows the password", async () => {
+    const printed = oxtailIn(laptop.home, ["nats-config", "--user", "alpha", "--password", "s3cret-pw"], {
+      env: { OXTAIL_PROJECT: PROJECT },
+    });
+    expect(printed.code, printed.err).toBe(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-nats-conf-"));
+    let secured: TestNatsServer | null = null;
+    try {
+      const config = path.join(dir, "server.conf");
+      fs.writeFileSync(config, `authorization {\n  users: [\n${printed.out}\n  ]\n}\n`);
+      secured = await startNatsServer(["-c", config]);
+      const url = secured.url.replace("nats://", "nats://alpha:s3cret-pw@");
+      const env = (host: string) => ({ ...natsEnv(host), OXTAIL_NATS_URL: url });
+      const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: env("laptop") });
+      const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: env("buildbox") });
+      const me = await a.call("get_my_session");
+      expect(me.transport).toMatchObject({ url: secured.url.replace("nats://", "nats://alpha:***@") });
+      expect(JSON.stringify(me)).not.toContain("s3cret-pw");
+      await until("the other machine's agent", () => seesPeer(a));
+      expect(await a.call("send_message", { target: B, body: "through the secured server" })).toMatchObject({
+        ok: true,
+      });
+      const got = await until("the message", async () => {
+        const messages = (await b.call("read_my_messages")).messages as Msg[];
+        return messages.length > 0 && messages;
+      });
+      expect(got.map((m) => m.body)).toEqual(["through the secured server"]);
+      await a.close();
+      await b.close();
+    } finally {
+      await secured?.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

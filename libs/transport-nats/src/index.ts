@@ -7,7 +7,7 @@
 import type { AgentRecord } from "@oxtail/core";
 import { isRecordAlive, type Transport } from "@oxtail/core/runtime";
 import { createNatsAskStore } from "./asks.js";
-import { createLink, type LinkOptions, PRESENCE_TTL_MS } from "./link.js";
+import { createLink, type LinkOptions, PRESENCE_TTL_MS, redactUrl } from "./link.js";
 import { createNatsMailboxStore } from "./mailbox.js";
 import { projectNames } from "./names.js";
 import type { ProjectIdentity } from "./project.js";
@@ -18,10 +18,19 @@ import { relayWaker, serveWakes } from "./wake.js";
 export { createNatsAskStore } from "./asks.js";
 export { hostId } from "./host.js";
 export type { Link, Linked, LinkOptions } from "./link.js";
-export { ASKS_TTL_MS, createLink, PRESENCE_TTL_MS, RECEIPTS_TTL_MS } from "./link.js";
+export {
+  ASKS_TTL_MS,
+  createLink,
+  PRESENCE_TTL_MS,
+  RECEIPTS_TTL_MS,
+  redactUrl,
+  splitCredentials,
+} from "./link.js";
 export { CLAIM_ACK_WAIT_MS, createNatsMailboxStore } from "./mailbox.js";
 export type { ProjectNames } from "./names.js";
 export { projectNames } from "./names.js";
+export type { ProjectPermissions, SnippetOptions } from "./permissions.js";
+export { natsConfigSnippet, projectPermissions } from "./permissions.js";
 export type { ProjectIdentity } from "./project.js";
 export { gitRemoteOf, normaliseRemote, projectIdentity } from "./project.js";
 export { createNatsReceiptStore } from "./receipts.js";
@@ -66,7 +75,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
     describe: () => ({
       name: "nats",
-      url: options.url,
+      url: redactUrl(options.url),
       creds: options.credsFile ? "set" : "none",
       tls_ca: options.caFile ? "set" : "none",
       project: options.project.id,

@@ -99,8 +99,10 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
     const authenticator = options.credsFile
       ? credsAuthenticator(new Uint8Array(fs.readFileSync(options.credsFile)))
       : undefined;
+    const { servers, user, pass } = splitCredentials(options.url);
     const nc = await connect({
-      servers: options.url.split(",").map((s) => s.trim()),
+      servers,
+      ...(user ? { user, pass } : {}),
       name: options.name,
       authenticator,
       tls: options.caFile ? { caFile: options.caFile } : undefined,
@@ -140,7 +142,7 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
           linked = null;
           throw new OxtailError(
             "storage-failure",
-            `Cannot reach the NATS server at ${options.url}: ${(error as Error).message}`,
+            `Cannot reach the NATS server at ${redactUrl(options.url)}: ${(error as Error).message}`,
             { cause: error, origin: "nats" },
           );
         });
@@ -155,6 +157,30 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
       state = "closed";
     },
   };
+}
+
+/** Server URLs without credentials, and the user and password one of them carried (`nats://user:pass@host`). */
+export function splitCredentials(url: string): { servers: string[]; user?: string; pass?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((server) => {
+      const at = /^([a-z]+:\/\/)([^@/]*)@(.*)$/i.exec(server);
+      if (!at) return server;
+      const [name, password] = (at[2] ?? "").split(":");
+      user = decodeURIComponent(name ?? "");
+      pass = password === undefined ? undefined : decodeURIComponent(password);
+      return `${at[1]}${at[3]}`;
+    });
+  return { servers, ...(user ? { user } : {}), ...(pass !== undefined ? { pass } : {}) };
+}
+
+/** The URL as it may be shown: any password replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/(:\/\/[^:@/]*):[^@/]*@/g, "$1:***@");
 }
 
 async function ensureStream(jsm: JetStreamManager, names: ProjectNames): Promise<void> {

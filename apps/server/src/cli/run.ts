@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { loadConfiguredAdapters } from "../adapters.js";
 import { readVersion } from "../version.js";
 import { runDoctor } from "./doctor.js";
+import { runNatsConfig } from "./nats-config.js";
 import { type OnboardCommand, type OnboardingAdapter, runOnboard } from "./onboard.js";
 import { runAsk, runSend } from "./operator.js";
 
@@ -229,6 +230,17 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
     .option("--json", "print the result as JSON")
     .action(async (target: string, text: string, opts: Record<string, unknown>) => {
       code = await runAsk(operator(opts), target, text, opts.timeout as string | undefined);
+    });
+
+  program
+    .command("nats-config")
+    .description(
+      "Print the nats-server users entry for this folder's project: the subjects the NATS transport needs, no other project's.",
+    )
+    .option("--user <name>", "the NATS user name (default oxtail-<project token>)")
+    .option("--password <text>", "the password or bcrypt hash to put in (default CHANGE-ME)")
+    .action((opts: { user?: string; password?: string }) => {
+      code = runNatsConfig(env, cwd, opts, out);
     });
 
   program
