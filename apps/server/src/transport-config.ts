@@ -47,6 +47,7 @@ export function configuredTransport(
     project: projectIdentity(env, cwd),
     host: hostId(home, env),
     root: createProjectResolver().projectOf(cwd).worktree,
+    home,
     ...presenceTtl(env),
   });
 }

@@ -7,7 +7,7 @@ import { bucketKeys, guarded, type Link } from "./link.js";
  */
 export function createNatsAskStore(link: Link, bucket: string, now: () => number = Date.now): AskStore {
   const read = async (questionId: string): Promise<PendingAsk | null> => {
-    const { asks } = await link.ready();
+    const { asks } = await link.up();
     const got = await asks.get(questionId);
     if (got?.operation !== "PUT") return null;
     try {
@@ -19,12 +19,12 @@ export function createNatsAskStore(link: Link, bucket: string, now: () => number
   };
   const store: AskStore = {
     async put(ask) {
-      const { asks } = await link.ready();
+      const { asks } = await link.up();
       await asks.put(ask.question_id, JSON.stringify(PendingAskSchema.parse(ask)));
     },
     get: read,
     async list() {
-      const linked = await link.ready();
+      const linked = await link.up();
       const { asks } = linked;
       const keys = await bucketKeys(linked, bucket);
       const found: PendingAsk[] = [];
@@ -40,7 +40,7 @@ export function createNatsAskStore(link: Link, bucket: string, now: () => number
       return found;
     },
     async remove(questionId) {
-      const { asks } = await link.ready();
+      const { asks } = await link.up();
       await asks.purge(questionId);
     },
   };

@@ -10,6 +10,7 @@ import { createNatsAskStore } from "./asks.js";
 import { createLink, type LinkOptions, PRESENCE_TTL_MS, redactUrl } from "./link.js";
 import { createNatsMailboxStore } from "./mailbox.js";
 import { projectNames } from "./names.js";
+import { createOutbox } from "./outbox.js";
 import type { ProjectIdentity } from "./project.js";
 import { createNatsReceiptStore } from "./receipts.js";
 import { createNatsRegistryStore } from "./registry.js";
@@ -29,6 +30,8 @@ export {
 export { CLAIM_ACK_WAIT_MS, createNatsMailboxStore } from "./mailbox.js";
 export type { ProjectNames } from "./names.js";
 export { projectNames } from "./names.js";
+export type { Outbox, Queued } from "./outbox.js";
+export { createOutbox, OUTBOX_RETRY_MS } from "./outbox.js";
 export type { ProjectPermissions, SnippetOptions } from "./permissions.js";
 export { natsConfigSnippet, projectPermissions } from "./permissions.js";
 export type { ProjectIdentity } from "./project.js";
@@ -45,6 +48,8 @@ export interface NatsTransportOptions extends Omit<LinkOptions, "name"> {
   host: string;
   /** This machine's checkout of the project (its top folder). */
   root: string;
+  /** This machine's oxtail home: sends made while the link is down wait in `<home>/nats-outbox` (none: they fail). */
+  home?: string;
   /** Presence heartbeat interval, ms (default: a third of the presence TTL). */
   heartbeatMs?: number;
 }
@@ -59,6 +64,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     root: options.root,
     heartbeatMs: options.heartbeatMs ?? Math.max(200, Math.floor(ttl / 3)),
   });
+  const mailbox = createNatsMailboxStore(link, names, options.home ? createOutbox(options.home) : null);
   const isRemote = (record: AgentRecord) => {
     const host = registry.hostOf(record.instance_id);
     return host !== null && host !== registry.host;
@@ -66,7 +72,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
   return {
     name: "nats",
     registry,
-    mailbox: createNatsMailboxStore(link, names),
+    mailbox,
     receipts: createNatsReceiptStore(link, names.receipts),
     asks: createNatsAskStore(link, names.asks),
     // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
@@ -84,9 +90,11 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
       presence_ttl_ms: ttl,
       stream: names.stream,
       link: link.status(),
+      outbox: options.home ? "on" : "off",
     }),
     async close() {
       registry.stop();
+      mailbox.stop();
       await link.close();
     },
   };

@@ -83,6 +83,11 @@ export interface Linked {
 export interface Link {
   /** The connection with the project's stream and buckets, once ready (rejects with `storage-failure`). */
   ready(): Promise<Linked>;
+  /**
+   * Like {@link ready}, but failing at once (`storage-failure`) while the connection is being made
+   * again: an operation then does not wait out its timeout.
+   */
+  up(): Promise<Linked>;
   /** Whether the link is up now. */
   status(): "connecting" | "connected" | "reconnecting" | "closed";
   /** Drain and close. */
@@ -148,6 +153,19 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
         });
       }
       return linked;
+    },
+    up() {
+      if (state === "reconnecting" || state === "closed")
+        return Promise.reject(
+          new OxtailError(
+            "storage-failure",
+            `The NATS server at ${redactUrl(options.url)} is not reachable now.`,
+            {
+              origin: "nats",
+            },
+          ),
+        );
+      return this.ready();
     },
     status: () => state,
     async close() {

@@ -11,6 +11,7 @@ import {
 } from "@oxtail/core/runtime";
 import { guarded, type Link, type Linked } from "./link.js";
 import type { ProjectNames } from "./names.js";
+import { OUTBOX_RETRY_MS, type Outbox } from "./outbox.js";
 
 /** How long a claimed message stays with its reader before JetStream hands it out again, ms. */
 export const CLAIM_ACK_WAIT_MS = 60_000;
@@ -22,7 +23,11 @@ export const CLAIM_ACK_WAIT_MS = 60_000;
  * that dies holding a claim loses it after {@link CLAIM_ACK_WAIT_MS}: JetStream redelivers, marked.
  * Every publish carries the message id as `Nats-Msg-Id`: a retried send is stored once.
  */
-export function createNatsMailboxStore(link: Link, names: ProjectNames): MailboxStore {
+export function createNatsMailboxStore(
+  link: Link,
+  names: ProjectNames,
+  outbox: Outbox | null = null,
+): MailboxStore & { stop(): void } {
   const consumers = new Map<string, Promise<Consumer>>();
   /** Stream sequences this process gave back untouched: their next delivery is not a redelivery. */
   const untouched = new Set<number>();
@@ -55,7 +60,7 @@ export function createNatsMailboxStore(link: Link, names: ProjectNames): Mailbox
   }
 
   async function waiting(key: MailboxKey): Promise<{ consumer: Consumer; pending: number }> {
-    const linked = await link.ready();
+    const linked = await link.up();
     const consumer = await consumerOf(linked, key);
     const info = await consumer.info();
     // Not yet delivered, plus delivered and unacknowledged (given back, or held by a reader that
@@ -125,16 +130,61 @@ export function createNatsMailboxStore(link: Link, names: ProjectNames): Mailbox
     };
   }
 
+  const publish = async (key: MailboxKey, message: Message) => {
+    const { js } = await link.ready();
+    await js.publish(names.mailbox(key), JSON.stringify(message), { msgID: `${message.id}.${key}` });
+  };
+
+  // Sends queued on disk while the link was down go out in order once it is back.
+  let flushing = false;
+  const flush = async () => {
+    if (!outbox || flushing || link.status() !== "connected" || outbox.size() === 0) return;
+    flushing = true;
+    try {
+      for (const entry of outbox.list()) {
+        await publish(entry.key, entry.message);
+        outbox.done(entry);
+      }
+    } catch {
+      // the link went again: the next round retries
+    } finally {
+      flushing = false;
+    }
+  };
+  const timer = outbox ? setInterval(() => void flush(), OUTBOX_RETRY_MS) : null;
+  timer?.unref();
+  if (outbox && outbox.size() > 0) void link.ready().then(flush, () => {});
+
   const store: MailboxStore = {
     async append(key, message) {
-      const { js } = await link.ready();
-      await js.publish(names.mailbox(key), JSON.stringify(message), { msgID: `${message.id}.${key}` });
+      if (!outbox) return publish(key, message);
+      // Behind earlier queued sends, or with the link down: queue on disk (durable when this resolves).
+      let linked = false;
+      try {
+        await Promise.race([
+          link.ready(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error("link not up")), 2000).unref()),
+        ]);
+        linked = link.status() === "connected";
+      } catch {
+        linked = false;
+      }
+      if (!linked || outbox.size() > 0) {
+        outbox.put(key, message);
+        void flush();
+        return;
+      }
+      try {
+        await publish(key, message);
+      } catch {
+        outbox.put(key, message);
+      }
     },
     async hasPending(key) {
       return (await waiting(key)).pending > 0;
     },
     async peek(key) {
-      const { jsm } = await link.ready();
+      const { jsm } = await link.up();
       const found: Message[] = [];
       for (let seq = 1; ; ) {
         const stored = await jsm.direct.getMessage(names.stream, { seq, next_by_subj: names.mailbox(key) });
@@ -227,5 +277,8 @@ export function createNatsMailboxStore(link: Link, names: ProjectNames): Mailbox
     claimFirst: (key, predicate) => guarded("claiming a message", () => store.claimFirst(key, predicate)),
     merge: (from, to) => guarded("moving messages", () => store.merge(from, to)),
     watch: (key, listener) => store.watch(key, listener),
+    stop() {
+      if (timer) clearInterval(timer);
+    },
   };
 }

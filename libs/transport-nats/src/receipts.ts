@@ -15,7 +15,7 @@ const EVENTS = ["queued", "delivered", "replied", "expired"] as const;
 export function createNatsReceiptStore(link: Link, bucket: string): ReceiptStore {
   const store: ReceiptStore = {
     async record(event) {
-      const { receipts } = await link.ready();
+      const { receipts } = await link.up();
       try {
         await receipts.create(`${event.id}.${event.event}`, JSON.stringify(event));
         return true;
@@ -26,7 +26,7 @@ export function createNatsReceiptStore(link: Link, bucket: string): ReceiptStore
       }
     },
     async events(id) {
-      const { receipts } = await link.ready();
+      const { receipts } = await link.up();
       const found: ReceiptEvent[] = [];
       for (const name of EVENTS) {
         const got = await receipts.get(`${id}.${name}`);
@@ -41,7 +41,7 @@ export function createNatsReceiptStore(link: Link, bucket: string): ReceiptStore
       return found;
     },
     async prune(before) {
-      const linked = await link.ready();
+      const linked = await link.up();
       const { receipts } = linked;
       const old: string[] = [];
       for (const key of await bucketKeys(linked, bucket)) {

@@ -60,7 +60,7 @@ export function createNatsRegistryStore(
   };
 
   const write = async (entry: PresenceEntry) => {
-    const { presence } = await link.ready();
+    const { presence } = await link.up();
     await presence.put(keyOf(entry.record.instance_id), JSON.stringify(entry));
   };
   const timer = setInterval(() => {
@@ -79,8 +79,17 @@ export function createNatsRegistryStore(
     };
   };
 
+  let last: { records: AgentRecord[]; skipped: SkippedEntry[] } | null = null;
+  const stale = (listing: { records: AgentRecord[]; skipped: SkippedEntry[] }) => ({
+    records: listing.records,
+    skipped: [
+      ...listing.skipped,
+      { name: "nats", reason: "the NATS server is not reachable: the last listing is shown" },
+    ],
+  });
+
   async function list(): Promise<{ records: AgentRecord[]; skipped: SkippedEntry[] }> {
-    const linked = await link.ready();
+    const linked = await link.up();
     const { presence } = linked;
     const records: AgentRecord[] = [];
     const skipped: SkippedEntry[] = [];
@@ -125,11 +134,22 @@ export function createNatsRegistryStore(
       mine.delete(instanceId);
       if (!ownKey) return;
       await guarded("removing a presence record", async () => {
-        const { presence } = await link.ready();
+        const { presence } = await link.up();
         await presence.delete(keyOf(instanceId));
       });
     },
-    list: () => guarded("listing presence", list),
+    async list() {
+      // With the link down, the last listing stands in (said in `skipped`): sends still find their
+      // peers, and wait in the outbox.
+      if (last && link.status() !== "connected") return stale(last);
+      try {
+        last = await guarded("listing presence", list);
+        return last;
+      } catch (error) {
+        if (last) return stale(last);
+        throw error;
+      }
+    },
     host,
     hostOf: (instanceId) => hosts.get(instanceId) ?? null,
     stop() {

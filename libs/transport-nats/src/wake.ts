@@ -34,7 +34,7 @@ export function relayWaker(
   const keyOf = (agent: AgentRecord) => agent.client.session_id ?? agent.instance_id;
 
   async function ask(agent: AgentRecord, request: WakeRequest): Promise<unknown> {
-    const { nc } = await link.ready();
+    const { nc } = await link.up();
     const timeout = Math.max(1000, request.deadline - Date.now() + 500);
     const reply = await nc.request(names.wake(agent.instance_id), JSON.stringify(request), { timeout });
     return reply.json();

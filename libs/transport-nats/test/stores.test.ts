@@ -1,8 +1,13 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Message } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNatsAskStore } from "../src/asks.js";
 import { createLink, type Link } from "../src/link.js";
 import { createNatsMailboxStore } from "../src/mailbox.js";
 import { projectNames } from "../src/names.js";
+import { createOutbox } from "../src/outbox.js";
 import { createNatsReceiptStore } from "../src/receipts.js";
 import { createNatsRegistryStore } from "../src/registry.js";
 import { mailbox, message, record } from "./fixtures.js";
@@ -229,5 +234,43 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
     await b.remove(q.id);
     expect(await a.get(q.id)).toBeNull();
     expect(await a.list()).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasNatsServer())("the outbox: sends while the link is down", () => {
+  it("queues sends on disk while nats-server is down and delivers them, in order and once, when it is back", async () => {
+    const server = await startNatsServer();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-outbox-"));
+    const link = createLink({ url: server.url, name: "test", connectTimeoutMs: 1000 }, names);
+    const reader = createLink({ url: server.url, name: "reader" }, names);
+    const outbox = createOutbox(home);
+    const store = createNatsMailboxStore(link, names, outbox);
+    try {
+      const to = mailbox();
+      await store.append(to, message(to, "before"));
+      expect(outbox.size()).toBe(0);
+      await server.stop();
+      await expect.poll(() => link.status()).not.toBe("connected");
+      const queued = ["during 1", "during 2", "during 3"].map((body) => message(to, body));
+      for (const m of queued) await store.append(to, m);
+      // Durable before append resolved: private files, one per send.
+      expect(outbox.list().map((q) => q.message.body)).toEqual(["during 1", "during 2", "during 3"]);
+      expect(fs.statSync(path.join(home, "nats-outbox")).mode & 0o777).toBe(0o700);
+      await server.start();
+      await expect.poll(() => outbox.size(), { timeout: 20_000 }).toBe(0);
+      // A retried flush of the same send (a crash between publish and removal) is stored once.
+      outbox.put(to, queued[0] as Message);
+      await expect.poll(() => outbox.size(), { timeout: 20_000 }).toBe(0);
+      const read = createNatsMailboxStore(reader, names);
+      const claim = await read.claim(to, { maxMessages: 10, maxBytes: 1 << 20 });
+      expect(claim.messages.map((m) => m.body)).toEqual(["before", "during 1", "during 2", "during 3"]);
+      await claim.ack();
+    } finally {
+      store.stop();
+      await link.close();
+      await reader.close();
+      await server.dispose();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
