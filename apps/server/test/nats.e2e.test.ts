@@ -142,6 +142,25 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     expect(JSON.stringify(status)).toContain('"replied"');
   });
 
+  it("refuses an ask that closes a cycle across machines (the pending asks are shared), and loses nothing", async () => {
+    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
+    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+    await until("the build box's agent", () => seesPeer(a));
+    const aWaits = a.call("ask_peer", { target: B, body: "A asks B", timeout_ms: 60_000 });
+    const question = await until("A's question on the build box", async () => {
+      const messages = (await b.call("read_my_messages")).messages as Msg[];
+      return messages[0];
+    });
+    const refused = await b.call("ask_peer", { target: A, body: "B asks A" });
+    expect(refused).toMatchObject({ ok: false, error: "ask-cycle" });
+    const chain = (refused.data as { chain: { session_id: string }[] }).chain;
+    expect(chain.map((l) => l.session_id)).toEqual([B, A, B]);
+    // Nothing was sent to A; B's answer ends A's wait.
+    await b.call("send_message", { target: A, body: "B answers", reply_to: question.id });
+    expect(await aWaits).toMatchObject({ ok: true, timed_out: false, reply: { body: "B answers" } });
+    expect((await a.call("read_my_messages")).messages).toEqual([]);
+  });
+
   it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {
     const root = laptop.project();
     const unknown = await startAndExit(laptop.home, root, { OXTAIL_TRANSPORT: "carrier-pigeon" });
