@@ -13,6 +13,9 @@ import { guarded, type Link, type Linked } from "./link.js";
 import type { ProjectNames } from "./names.js";
 import { OUTBOX_RETRY_MS, type Outbox } from "./outbox.js";
 
+/** How long a send waits for the server's acknowledgement before the outbox takes it, ms. */
+export const PUBLISH_TIMEOUT_WITH_OUTBOX_MS = 3000;
+
 /** How long a claimed message stays with its reader before JetStream hands it out again, ms. */
 export const CLAIM_ACK_WAIT_MS = 60_000;
 
@@ -130,9 +133,15 @@ export function createNatsMailboxStore(
     };
   }
 
+  // With an outbox behind it a publish gives up sooner: the outbox retries it (same Nats-Msg-Id). A
+  // publish made just as the server went away can go unanswered although the link reports itself up.
+  const publishTimeout = outbox ? PUBLISH_TIMEOUT_WITH_OUTBOX_MS : undefined;
   const publish = async (key: MailboxKey, message: Message) => {
     const { js } = await link.ready();
-    await js.publish(names.mailbox(key), JSON.stringify(message), { msgID: `${message.id}.${key}` });
+    await js.publish(names.mailbox(key), JSON.stringify(message), {
+      msgID: `${message.id}.${key}`,
+      ...(publishTimeout ? { timeout: publishTimeout } : {}),
+    });
   };
 
   // Sends queued on disk while the link was down go out in order once it is back.

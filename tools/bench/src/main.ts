@@ -71,6 +71,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
     const { runLoopguardBench, DEFAULTS } = await import("./loopguard.ts");
     return runLoopguardBench(quick ? { ...DEFAULTS, collaborationHours: 2 } : DEFAULTS);
   },
+  nats: async (quick) => {
+    const { runNatsBench, DEFAULTS } = await import("./nats.ts");
+    return runNatsBench(quick ? { asks: 30, senders: 16, perSender: 20, restarts: 2 } : DEFAULTS);
+  },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");
     return runWakeBench(quick ? { ...DEFAULTS, wakes: 5, burstTries: 2 } : DEFAULTS);
