@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { OxtailError } from "@oxtail/core";
 import type { ProjectNames } from "./names.js";
 
@@ -101,6 +101,12 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
   let connection: NatsConnection | null = null;
 
   async function open(): Promise<Linked> {
+    // Loaded on first use: a server on the file-system transport never loads the NATS client.
+    const [{ connect, credsAuthenticator }, { jetstream, jetstreamManager }, { Kvm }] = await Promise.all([
+      import("@nats-io/transport-node"),
+      import("@nats-io/jetstream"),
+      import("@nats-io/kv"),
+    ]);
     const authenticator = options.credsFile
       ? credsAuthenticator(new Uint8Array(fs.readFileSync(options.credsFile)))
       : undefined;

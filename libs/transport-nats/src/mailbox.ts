@@ -1,4 +1,4 @@
-import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import { OxtailError } from "@oxtail/core";
 import {
   type Claim,
@@ -48,8 +48,8 @@ export function createNatsMailboxStore(
           await linked.jsm.consumers.add(names.stream, {
             durable_name: durable,
             filter_subject: names.mailbox(key),
-            ack_policy: AckPolicy.Explicit,
-            deliver_policy: DeliverPolicy.All,
+            ack_policy: "explicit" as Parameters<Linked["jsm"]["consumers"]["add"]>[1]["ack_policy"],
+            deliver_policy: "all" as Parameters<Linked["jsm"]["consumers"]["add"]>[1]["deliver_policy"],
             ack_wait: CLAIM_ACK_WAIT_MS * 1_000_000,
             max_deliver: -1,
           });
