@@ -24,7 +24,7 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 /**
  * The transport the environment asks for (SPEC §12): `OXTAIL_TRANSPORT` unset or `fs` → the data
  * directory; `nats` → NATS JetStream at `OXTAIL_NATS_URL` with `OXTAIL_NATS_CREDS` (a `.creds` file)
- * and `OXTAIL_NATS_CA` (a CA file for TLS); `OXTAIL_NATS_PRESENCE_TTL_MS` sets the presence TTL. `invalid-input` for anything else, or for a project that
+ * `OXTAIL_NATS_CA` (a CA file for TLS) and `OXTAIL_NATS_DOMAIN` (the JetStream domain, through a leaf node); `OXTAIL_NATS_PRESENCE_TTL_MS` sets the presence TTL. `invalid-input` for anything else, or for a project that
  * has no name every machine shares (no git remote and no `OXTAIL_PROJECT`).
  */
 export function configuredTransport(
@@ -44,6 +44,7 @@ export function configuredTransport(
     url: env.OXTAIL_NATS_URL?.trim() || DEFAULT_NATS_URL,
     credsFile: env.OXTAIL_NATS_CREDS?.trim() || null,
     caFile: env.OXTAIL_NATS_CA?.trim() || null,
+    domain: env.OXTAIL_NATS_DOMAIN?.trim() || null,
     project: projectIdentity(env, cwd),
     host: hostId(home, env),
     root: createProjectResolver().projectOf(cwd).worktree,

@@ -84,6 +84,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
       url: redactUrl(options.url),
       creds: options.credsFile ? "set" : "none",
       tls_ca: options.caFile ? "set" : "none",
+      ...(options.domain ? { domain: options.domain } : {}),
       project: options.project.id,
       project_source: options.project.source,
       host: options.host,

@@ -13,6 +13,8 @@ export interface LinkOptions {
   credsFile?: string | null;
   /** A CA certificate file to verify the server's TLS certificate with, or null. */
   caFile?: string | null;
+  /** The JetStream domain holding oxtail's streams (a hub reached through a leaf node), or null. */
+  domain?: string | null;
   /** The connection's name, as the server's monitoring shows it. */
   name: string;
   /** How long a first connection is tried before calls fail, ms. */
@@ -132,8 +134,9 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
     void nc.closed().then(() => {
       state = "closed";
     });
-    const js = jetstream(nc, { timeout: 10_000 });
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const domain = options.domain ? { domain: options.domain } : {};
+    const js = jetstream(nc, { timeout: 10_000, ...domain });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000, ...domain });
     await ensureStream(jsm, names);
     const kvm = new Kvm(js);
     const bucket = (name: string, ttl: number) =>

@@ -22,7 +22,8 @@ export function hasNatsServer(): boolean {
     .some((dir) => dir && fs.existsSync(path.join(dir, "nats-server")));
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nobody listens on now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -52,15 +53,25 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000
   }
 }
 
-/** Start a nats-server (JetStream, file storage) for one test. */
-export async function startNatsServer(extraArgs: string[] = []): Promise<TestNatsServer> {
+/** Start a nats-server (JetStream, file storage, unless `jetstream: false`) for one test. */
+export async function startNatsServer(
+  extraArgs: string[] = [],
+  options: { jetstream?: boolean } = {},
+): Promise<TestNatsServer> {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-nats-"));
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = async () => {
     const proc = spawn(
       "nats-server",
-      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store, ...extraArgs],
+      [
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        ...(options.jetstream === false ? [] : ["-js", "-sd", store]),
+        ...extraArgs,
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let log = "";
