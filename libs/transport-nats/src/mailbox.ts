@@ -34,8 +34,16 @@ export function createNatsMailboxStore(
   const consumers = new Map<string, Promise<Consumer>>();
   /** Stream sequences this process gave back untouched: their next delivery is not a redelivery. */
   const untouched = new Set<number>();
-  /** Stream sequences of messages held by this process's open claims. */
-  const held = new Set<number>();
+  /** Per mailbox, the stream sequences of messages held by this process's open claims. */
+  const held = new Map<string, Set<number>>();
+  const heldIn = (key: string) => {
+    let seqs = held.get(key);
+    if (!seqs) {
+      seqs = new Set();
+      held.set(key, seqs);
+    }
+    return seqs;
+  };
 
   function consumerOf(linked: Linked, key: MailboxKey): Promise<Consumer> {
     let found = consumers.get(key);
@@ -68,7 +76,7 @@ export function createNatsMailboxStore(
     const info = await consumer.info();
     // Not yet delivered, plus delivered and unacknowledged (given back, or held by a reader that
     // died) less what this process holds now.
-    const pending = info.num_pending + Math.max(0, info.num_ack_pending - held.size);
+    const pending = info.num_pending + Math.max(0, info.num_ack_pending - heldIn(key).size);
     return { consumer, pending };
   }
 
@@ -92,9 +100,10 @@ export function createNatsMailboxStore(
     }
   }
 
-  function claimOf(taken: { msg: JsMsg; message: Message }[], remaining: number): Claim {
+  function claimOf(key: MailboxKey, taken: { msg: JsMsg; message: Message }[], remaining: number): Claim {
     const open = new Map(taken.map((t) => [t.message.id, t]));
-    for (const t of taken) held.add(t.msg.seq);
+    const mine = heldIn(key);
+    for (const t of taken) mine.add(t.msg.seq);
     const entries: ClaimedMessage[] = taken.map(({ msg, message }) => ({
       message,
       redelivered: msg.redelivered && !untouched.delete(msg.seq),
@@ -105,7 +114,7 @@ export function createNatsMailboxStore(
       return wanted.flatMap((id) => {
         const t = open.get(id);
         open.delete(id);
-        if (t) held.delete(t.msg.seq);
+        if (t) mine.delete(t.msg.seq);
         return t ? [t] : [];
       });
     };
@@ -225,7 +234,7 @@ export function createNatsMailboxStore(
         taken.push(got);
         bytes += size;
       }
-      return claimOf(taken, Math.max(0, pending - taken.length));
+      return claimOf(key, taken, Math.max(0, pending - taken.length));
     },
     async claimFirst(key, predicate) {
       const { consumer, pending } = await waiting(key);
@@ -244,7 +253,7 @@ export function createNatsMailboxStore(
           msg.nak();
         }
       }
-      return match ? claimOf([match], Math.max(0, pending - 1)) : null;
+      return match ? claimOf(key, [match], Math.max(0, pending - 1)) : null;
     },
     async merge(from, to) {
       if (from === to) return 0;

@@ -82,6 +82,23 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
     await rest.ack();
   });
 
+  it("counts a message given back in one mailbox as waiting while a claim on another is held", async () => {
+    const store = createNatsMailboxStore(machine(), names);
+    const one = mailbox();
+    const two = mailbox();
+    await store.append(one, message(one, "held"));
+    await store.append(two, message(two, "given back"));
+    const holding = await store.claim(one, { maxMessages: 1, maxBytes: 1 << 20 });
+    const back = await store.claim(two, { maxMessages: 1, maxBytes: 1 << 20 });
+    await back.release();
+    expect(await store.hasPending(two)).toBe(true);
+    expect(await store.hasPending(one)).toBe(false);
+    await holding.ack();
+    const again = await store.claim(two, { maxMessages: 1, maxBytes: 1 << 20 });
+    expect(again.messages.map((m) => m.body)).toEqual(["given back"]);
+    await again.ack();
+  });
+
   it("marks messages released as shown as redelivered", async () => {
     const store = createNatsMailboxStore(machine(), names);
     const to = mailbox();
