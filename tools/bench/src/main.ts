@@ -65,11 +65,9 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
   },
   delivery: async (quick) => {
     const { runDeliveryBench, DEFAULTS } = await import("./delivery.ts");
-    return runDeliveryBench(quick ? { deliveries: 200 } : DEFAULTS);
-  },
-  loopguard: async (quick) => {
-    const { runLoopguardBench, DEFAULTS } = await import("./loopguard.ts");
-    return runLoopguardBench(quick ? { ...DEFAULTS, collaborationHours: 2 } : DEFAULTS);
+    return runDeliveryBench(
+      quick ? { deliveries: 200, loopguard: { ...DEFAULTS.loopguard, collaborationHours: 2 } } : DEFAULTS,
+    );
   },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");

@@ -2,7 +2,9 @@
 // each driving its own real oxtail server (the built apps/server). They find each other, post state
 // cards, read each other's transcript, exchange messages, and complete two ask_peer round trips: in the
 // first, oxtail wakes idle bob by typing into his pane; in the second, bob's asyncRewake sleeper (the real
-// hook program) wakes him with nothing typed. Then both screens are shown, and everything is removed.
+// hook program) wakes him with nothing typed; when he tries to ask alice back while she waits on him, the
+// loop guard refuses it, and alice reads her messages' receipts. Then both screens are shown, and everything
+// is removed.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -90,8 +92,18 @@ function narrate(e: Event): string | null {
       ].join("\n");
     case "send_message":
       return d.ok
-        ? `✉️  ${who} sends a message ${dim(`(id ${d.message_id})`)}`
+        ? `✉️  ${who} sends a message ${dim(`(id ${d.message_id}; delivery outlook: ${d.delivery_outlook?.path})`)}`
         : `✉️  ${who} could not send: ${d.error}`;
+    case "message_status":
+      return [
+        `🧾 ${who} checks what became of her messages:`,
+        ...(d.receipts ?? []).map(
+          (r) =>
+            `     ${r.id}: ${r.state}${r.delivered?.via ? ` (via ${r.delivered.via})` : ""}${r.replied ? ` ${dim(`answered by ${r.replied.reply_id}`)}` : ""}`,
+        ),
+      ].join("\n");
+    case "ask_peer_refused":
+      return `🛑 ${who} tries to ask alice back while she waits on him: ${d.ok === false ? `refused, ${d.error}` : "sent (no loop guard!)"} ${dim(`(${d.message ?? ""})`)}`;
     case "wake_status":
       return `🔔 ${who} asks whether bob can be woken: ${d.ready ? `yes, by ${d.strategy}` : "no"} ${dim(`(${d.reason})`)}`;
     case "ask_peer":
