@@ -23,6 +23,8 @@ export async function sendMessage(
   _extra: unknown,
   env: NodeJS.ProcessEnv,
 ) {
+  // A reply proves the model read the message it answers: its delivery is confirmed now.
+  if (args.reply_to) context.delivery.seen(args.reply_to);
   const { peers, broadcast } = await resolveTargets(context, args.target);
   const outlooks = await Promise.all(peers.map(({ peer }) => deliveryOutlook(context, peer, "send", env)));
   const project = callerScope(context).project.id;
