@@ -231,6 +231,29 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
       code = await runAsk(operator(opts), target, text, opts.timeout as string | undefined);
     });
 
+  const adapters = loaded.flatMap((l) => (l.adapter ? [l.adapter] : []));
+  program
+    .command("status")
+    .description(
+      "Show the agents of this folder's project once: client, busy/idle, state card, unread mail, who waits for whom, recent messages, and who needs you.",
+    )
+    .option("--json", "print the model as JSON (versioned shape: docs/fleet.md)")
+    .option("--all", "every project's agents, not only this folder's project")
+    .action(async (opts: Record<string, unknown>) => {
+      // The fleet view loads only for its commands.
+      const { runStatus } = await import("./fleet/status.js");
+      code = await runStatus({
+        adapters,
+        oxtailHome,
+        cwd,
+        env,
+        out: io.out,
+        json: opts.json === true,
+        all: opts.all === true,
+        ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+      });
+    });
+
   program
     .command("serve")
     .description("Serve MCP over stdio (what `oxtail` with no command does; the form client configs use).")
