@@ -255,6 +255,25 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
     });
 
   program
+    .command("top")
+    .description(
+      "Watch the agents of this folder's project live in the terminal: select one (↑/↓), read its recent turns (enter), message it (m) or every agent (b); q quits.",
+    )
+    .option("--all", "every project's agents, not only this folder's project")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTop } = await import("./fleet/top.js");
+      code = await runTop({
+        adapters,
+        oxtailHome,
+        cwd,
+        env,
+        all: opts.all === true,
+        input: process.stdin,
+        output: process.stdout,
+      });
+    });
+
+  program
     .command("serve")
     .description("Serve MCP over stdio (what `oxtail` with no command does; the form client configs use).")
     .action(async () => {

@@ -4,9 +4,9 @@ import { safeLabel } from "@oxtail/core";
 import { ageOf } from "@oxtail/core/runtime";
 import type { AttentionFlag, FleetAgent, FleetMessage, FleetState } from "@oxtail/fleet";
 
-/** One line of peer text, at most `max` characters. */
+/** One line of peer text, at most `max` characters: line breaks and tabs become spaces. */
 export function oneLine(text: string, max = 200): string {
-  return safeLabel(text, Math.max(1, max));
+  return safeLabel(text.replace(/[\n\r\t]/g, " "), Math.max(1, max));
 }
 
 /** `text` cut or padded to exactly `width` characters (code points). */
