@@ -2,7 +2,7 @@
 // Subcommands loop over the loaded adapters by capability; their flags (`--<adapter>`, `--<option>`)
 // come from the adapters, never from a list of clients here.
 import os from "node:os";
-import { isOxtailError, resolveHome } from "@oxtail/core";
+import { isOxtailError, OxtailError, resolveHome } from "@oxtail/core";
 import { setupAdapters } from "@oxtail/onboarding";
 import tmuxWake from "@oxtail/wake-tmux";
 import { Command, CommanderError, Option } from "commander";
@@ -270,6 +270,29 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
         all: opts.all === true,
         input: process.stdin,
         output: process.stdout,
+      });
+    });
+
+  program
+    .command("dashboard")
+    .description(
+      "Serve a live local web page of this folder's project's agents: the fleet, who waits for whom, messages, recent turns, and a box to message them as you. Prints the URL (127.0.0.1, with a random token).",
+    )
+    .option("--all", "every project's agents, not only this folder's project")
+    .option("--port <port>", "the port to listen on (default: a free one)")
+    .action(async (opts: Record<string, unknown>) => {
+      const port = opts.port === undefined ? 0 : Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new OxtailError("invalid-input", `--port ${JSON.stringify(opts.port)} is not a port number.`);
+      const { runDashboard } = await import("./fleet/dashboard.js");
+      code = await runDashboard({
+        adapters,
+        oxtailHome,
+        cwd,
+        env,
+        all: opts.all === true,
+        port,
+        out: io.out,
       });
     });
 
