@@ -16,6 +16,7 @@ import {
   NULL_TRACER,
   OPERATOR_CLIENT_TYPE,
   originOf,
+  type PendingAsk,
   type Receipt,
   shortSessionId,
   type Tracer,
@@ -52,10 +53,27 @@ export interface FleetOptions {
   tracer?: Tracer;
 }
 
+/**
+ * What changed since the last read, as the watcher saw it: only those sources are read again (the
+ * others come from the last read). Absent: everything is read.
+ */
+export interface FleetChanges {
+  /** The registry (`sessions/`): agents came, went or changed their record. */
+  registry?: boolean;
+  /** Pending asks (`asks/`). */
+  asks?: boolean;
+  /** Receipts: every one (true), or those of these message ids. */
+  receipts?: boolean | ReadonlySet<string>;
+  /** The mailboxes (keys) whose waiting messages changed. */
+  mailboxes?: ReadonlySet<string>;
+  /** The agents (mailbox keys) whose transcript changed. */
+  transcripts?: ReadonlySet<string>;
+}
+
 /** Reads the fleet from core's stores; remembers the messages it saw, for the timeline. */
 export interface FleetReader {
-  /** The model as it is now. */
-  read(): Promise<FleetState>;
+  /** The model as it is now; with `changes`, only what changed is read again. */
+  read(changes?: FleetChanges): Promise<FleetState>;
   /** The newest turns of an agent (by id, session id or tmux name), or null without a transcript. */
   recentTurns(agent: string, limit?: number): Promise<Turn[] | null>;
   /** The registry records of the last read (for the watcher: transcripts to watch). */
@@ -110,6 +128,11 @@ export function createFleetReader(options: FleetOptions): FleetReader {
   /** Receipts that can no longer change (replied, expired), kept so they are read once. */
   const settled = new Map<string, FleetReceipt>();
   let last: AgentRecord[] = [];
+  let listed: AgentRecord[] | null = null;
+  let askCache: PendingAsk[] | null = null;
+  const peeks = new Map<string, Message[]>();
+  const lives = new Map<string, { updated_at: string; live: Liveness | null }>();
+  const openReceipts = new Map<string, FleetReceipt | null>();
   const adapterFor = (type: string | null) => options.adapters.find((a) => a.name === type) ?? null;
 
   async function liveness(agent: AgentRecord): Promise<Liveness | null> {
@@ -118,11 +141,15 @@ export function createFleetReader(options: FleetOptions): FleetReader {
     return adapter.liveness(agent).catch(() => null);
   }
 
-  async function receiptOf(id: string): Promise<FleetReceipt | null> {
+  async function receiptOf(id: string, fresh: boolean): Promise<FleetReceipt | null> {
     const known = settled.get(id);
     if (known) return known;
+    if (!fresh && openReceipts.has(id)) return openReceipts.get(id) ?? null;
     const r = receiptOut(await receipts.get(id).catch(() => null));
-    if (r && (r.state === "replied" || r.state === "expired")) settled.set(id, r);
+    if (r && (r.state === "replied" || r.state === "expired")) {
+      settled.set(id, r);
+      openReceipts.delete(id);
+    } else openReceipts.set(id, r);
     return r;
   }
 
@@ -133,12 +160,16 @@ export function createFleetReader(options: FleetOptions): FleetReader {
     for (const id of ids.slice(0, ids.length - TIMELINE_MAX)) {
       seen.delete(id);
       settled.delete(id);
+      openReceipts.delete(id);
     }
   }
 
-  async function read(): Promise<FleetState> {
+  async function read(changes?: FleetChanges): Promise<FleetState> {
     const at = now();
-    const everyone = (await registry.list()).filter((a) => a.client.type !== OPERATOR_CLIENT_TYPE);
+    const everything = changes === undefined;
+    if (everything || changes.registry || !listed)
+      listed = (await registry.list()).filter((a) => a.client.type !== OPERATOR_CLIENT_TYPE);
+    const everyone = listed;
     const records = options.all
       ? everyone
       : everyone.filter((a) => projects.projectOf(cwdOf(a)).id === scope.project.id);
@@ -149,12 +180,32 @@ export function createFleetReader(options: FleetOptions): FleetReader {
       labelOf.set(mailboxKeyOf(r), r.tmux?.session ? safeLabel(r.tmux.session, 64) : shortSessionId(idOf(r)));
 
     const pending = await Promise.all(
-      records.map((r) => mailbox.peek(mailboxKeyOf(r) as MailboxKey).catch(() => [] as Message[])),
+      records.map(async (r) => {
+        const key = mailboxKeyOf(r);
+        const known = peeks.get(key);
+        if (known && !everything && !changes.mailboxes?.has(key)) return known;
+        const fresh = await mailbox.peek(key as MailboxKey).catch(() => [] as Message[]);
+        peeks.set(key, fresh);
+        return fresh;
+      }),
     );
+    for (const key of peeks.keys()) if (!mailboxes.has(key)) peeks.delete(key);
     remember(pending.flat());
-    const lives = await Promise.all(records.map(liveness));
+    const live = await Promise.all(
+      records.map(async (r) => {
+        const key = mailboxKeyOf(r);
+        const known = lives.get(key);
+        if (known && known.updated_at === r.updated_at && !everything && !changes.transcripts?.has(key))
+          return known.live;
+        const fresh = await liveness(r);
+        lives.set(key, { updated_at: r.updated_at, live: fresh });
+        return fresh;
+      }),
+    );
+    for (const key of lives.keys()) if (!mailboxes.has(key)) lives.delete(key);
 
-    const waiting = (await asks.list().catch(() => [])).filter(
+    if (everything || changes.asks || !askCache) askCache = await asks.list().catch(() => []);
+    const waiting = askCache.filter(
       (a) => isWaiting(a, at) && (mailboxes.has(a.asker.mailbox) || mailboxes.has(a.target.mailbox)),
     );
     const edges = waiting.map((a) => ({ from: a.asker.mailbox, to: a.target.mailbox }));
@@ -176,7 +227,7 @@ export function createFleetReader(options: FleetOptions): FleetReader {
 
     const agents: FleetAgent[] = records.map((r, i) => {
       const key = mailboxKeyOf(r);
-      const live = lives[i] ?? null;
+      const liveness = live[i] ?? null;
       const project = projects.projectOf(cwdOf(r));
       const grew = mtimeOf(r.client.transcript_path);
       const agent: FleetAgent = {
@@ -185,12 +236,12 @@ export function createFleetReader(options: FleetOptions): FleetReader {
         name: r.tmux?.session ? safeLabel(r.tmux.session, 64) : null,
         client: r.client.type ? safeLabel(r.client.type, 64) : null,
         session_id: r.client.session_id,
-        state: live?.state ?? "unknown",
-        state_reason: live ? safeLabel(live.reason) : "its adapter cannot tell busy from idle",
+        state: liveness?.state ?? "unknown",
+        state_reason: liveness ? safeLabel(liveness.reason) : "its adapter cannot tell busy from idle",
         card: r.state?.purpose ? { purpose: safeLabel(r.state.purpose), set_at: r.state.set_at } : null,
         project: project.id,
         worktree: project.worktree,
-        last_activity: live?.lastActivity ?? r.updated_at,
+        last_activity: liveness?.lastActivity ?? r.updated_at,
         transcript_grew_at: grew,
         unread: pending[i]?.length ?? 0,
         waiting_on: waiting.filter((a) => a.asker.mailbox === key).length,
@@ -207,6 +258,10 @@ export function createFleetReader(options: FleetOptions): FleetReader {
       .filter((m) => options.all || mailboxes.has(m.to.mailbox))
       .sort((x, y) => (x.id < y.id ? -1 : 1))
       .slice(-TIMELINE_MAX);
+    const freshReceipt = (id: string) =>
+      everything ||
+      changes.receipts === true ||
+      (changes.receipts instanceof Set && changes.receipts.has(id));
     const timeline: FleetMessage[] = await Promise.all(
       shown.map(async (m) => {
         const fromKey = m.from.session_id
@@ -229,7 +284,7 @@ export function createFleetReader(options: FleetOptions): FleetReader {
           origin: originOf(m),
           reply_to: m.reply_to,
           body: m.body,
-          receipt: await receiptOf(m.id),
+          receipt: await receiptOf(m.id, freshReceipt(m.id)),
         };
       }),
     );

@@ -3,12 +3,30 @@ import path from "node:path";
 import { verifyPrivatePath } from "@oxtail/core/runtime";
 import { stallDueAt } from "./attention.js";
 import type { FleetState } from "./model.js";
-import { createFleetReader, DEFAULT_STALL_MS, type FleetOptions, type FleetReader } from "./read.js";
+import {
+  createFleetReader,
+  DEFAULT_STALL_MS,
+  type FleetChanges,
+  type FleetOptions,
+  type FleetReader,
+} from "./read.js";
 
 /** How long events are gathered before the model is read again (ms), by default. */
-export const DEFAULT_DEBOUNCE_MS = 50;
+export const DEFAULT_DEBOUNCE_MS = 10;
 /** The slow safety net: the model is read again after this long without any event (ms). */
 export const DEFAULT_SAFETY_MS = 30_000;
+
+/** Notes in `changes` what a change of one watched path (its entry `name`, when told) means. */
+type Mark = (
+  changes: {
+    registry: boolean;
+    asks: boolean;
+    receipts: boolean | Set<string>;
+    mailboxes: Set<string>;
+    transcripts: Set<string>;
+  },
+  name: string | null,
+) => void;
 
 /** Options of {@link watchFleet}. */
 export interface WatchFleetOptions extends FleetOptions {
@@ -57,6 +75,34 @@ export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch
   let safety: NodeJS.Timeout | null = null;
   let running: Promise<FleetState> | null = null;
   let again = false;
+  /** What changed since the last read; null: everything is to be read. */
+  let pending: {
+    registry: boolean;
+    asks: boolean;
+    receipts: boolean | Set<string>;
+    mailboxes: Set<string>;
+    transcripts: Set<string>;
+  } | null = emptyChanges();
+  /** What each watched path is a source of. */
+  const sourceOf = new Map<string, Mark>();
+
+  function emptyChanges(): NonNullable<typeof pending> {
+    return {
+      registry: false,
+      asks: false,
+      receipts: new Set<string>(),
+      mailboxes: new Set<string>(),
+      transcripts: new Set<string>(),
+    };
+  }
+
+  /** Note a change of `p` (a watched path; `name` the entry in it, when told), then read soon. */
+  function changed(p: string | null, name?: string | null): void {
+    const mark = p ? sourceOf.get(p) : undefined;
+    if (!mark) pending = null;
+    else if (pending) mark(pending, name ?? null);
+    schedule();
+  }
 
   function keyOf(s: FleetState): string {
     return JSON.stringify({ ...s, generated_at: "" });
@@ -66,7 +112,9 @@ export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch
     if (closed || debounce) return;
     debounce = setTimeout(() => {
       debounce = null;
-      void refresh();
+      const changes: FleetChanges | undefined = pending ?? undefined;
+      pending = emptyChanges();
+      void read(changes);
     }, debounceMs);
   }
 
@@ -79,25 +127,54 @@ export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch
     }
   }
 
-  function wanted(): Set<string> {
-    const want = new Set<string>();
-    for (const dir of [home, ...["sessions", "asks", "mailboxes", "receipts"].map((d) => path.join(home, d))])
-      if (privateDir(dir)) want.add(dir);
-    for (const a of state.agents) {
-      const dir = path.join(home, "mailboxes", a.mailbox, "new");
-      if (privateDir(dir)) want.add(dir);
-    }
+  /** The paths to watch, each with what its change means. */
+  function wanted(): Map<string, Mark> {
+    const want = new Map<string, Mark>();
+    const add = (dir: string, mark: Mark) => {
+      if (privateDir(dir)) want.set(dir, mark);
+    };
+    // The data directory itself and mailboxes/: a folder appeared (read everything).
+    const all = () => {
+      pending = null;
+    };
+    add(home, all);
+    add(path.join(home, "mailboxes"), all);
+    add(path.join(home, "sessions"), (c) => {
+      c.registry = true;
+    });
+    add(path.join(home, "asks"), (c) => {
+      c.asks = true;
+    });
+    add(path.join(home, "receipts"), (c) => {
+      c.receipts = true;
+    });
+    // Each agent's mailbox folder too: its new/ may be made after the read that found the agent.
+    for (const a of state.agents)
+      for (const dir of [
+        path.join(home, "mailboxes", a.mailbox),
+        path.join(home, "mailboxes", a.mailbox, "new"),
+      ])
+        add(dir, (c) => {
+          c.mailboxes.add(a.mailbox);
+        });
     const buckets = new Set([bucketOf(Date.now())]);
     for (const m of state.timeline)
       if (m.receipt?.state !== "replied" && m.receipt?.state !== "expired") buckets.add(m.id.slice(0, 6));
-    for (const b of buckets) {
-      const dir = path.join(home, "receipts", b);
-      if (privateDir(dir)) want.add(dir);
-    }
+    // A receipt event is `<message id>.<event>.json`: only that message's receipt is read again.
+    for (const b of buckets)
+      add(path.join(home, "receipts", b), (c, name) => {
+        const id = name ? /^([0-9a-f-]+)\.\w+\.json$/.exec(name)?.[1] : undefined;
+        if (id && c.receipts instanceof Set) c.receipts.add(id);
+        else if (!name?.startsWith(".")) c.receipts = true;
+      });
     // Transcripts live outside the data directory, where the client keeps them: watched as files.
     for (const r of reader.records()) {
       const file = r.client.transcript_path;
-      if (file && path.isAbsolute(file)) want.add(file);
+      const key = state.agents.find((a) => a.id === (r.client.session_id ?? r.instance_id))?.mailbox;
+      if (file && key && path.isAbsolute(file))
+        want.set(file, (c) => {
+          c.transcripts.add(key);
+        });
     }
     return want;
   }
@@ -109,14 +186,16 @@ export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch
         w.close();
         watchers.delete(p);
       }
-    for (const p of want) {
+    sourceOf.clear();
+    for (const [p, mark] of want) sourceOf.set(p, mark);
+    for (const p of want.keys()) {
       if (watchers.has(p)) continue;
       try {
-        const w = fs.watch(p, { persistent: false }, schedule);
+        const w = fs.watch(p, { persistent: false }, (_event, name) => changed(p, name));
         w.on("error", () => {
           w.close();
           watchers.delete(p);
-          schedule();
+          changed(null);
         });
         watchers.set(p, w);
       } catch {
@@ -133,39 +212,57 @@ export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch
       .filter((t): t is number => t !== null)
       .sort((x, y) => x - y)[0];
     if (due !== undefined) {
-      stallTimer = setTimeout(schedule, Math.max(0, due - Date.now()) + 10);
+      stallTimer = setTimeout(() => changed(null), Math.max(0, due - Date.now()) + 10);
       stallTimer.unref();
     }
     if (safety) clearTimeout(safety);
-    safety = setTimeout(schedule, safetyMs);
+    safety = setTimeout(() => changed(null), safetyMs);
     safety.unref();
   }
 
-  async function refresh(): Promise<FleetState> {
+  /** Read (what changed, or everything), one read at a time; a change during a read reads again. */
+  async function read(changes?: FleetChanges): Promise<FleetState> {
     if (running) {
       again = true;
+      if (!changes) pending = null;
+      else if (pending) {
+        const p = pending;
+        p.registry ||= changes.registry ?? false;
+        p.asks ||= changes.asks ?? false;
+        if (changes.receipts === true) p.receipts = true;
+        else if (changes.receipts instanceof Set && p.receipts instanceof Set)
+          for (const id of changes.receipts) p.receipts.add(id);
+        for (const k of changes.mailboxes ?? []) p.mailboxes.add(k);
+        for (const k of changes.transcripts ?? []) p.transcripts.add(k);
+      }
       return running;
     }
     running = (async () => {
-      do {
+      let next: FleetChanges | undefined = changes;
+      for (;;) {
         again = false;
-        const next = await reader.read();
+        const fresh = await reader.read(next);
         if (closed) return state;
-        state = next;
+        state = fresh;
         syncWatchers();
         armTimers();
-        const key = keyOf(next);
+        const key = keyOf(fresh);
         if (key !== lastKey) {
           lastKey = key;
-          options.onChange(next);
+          options.onChange(fresh);
         }
-      } while (again && !closed);
-      return state;
+        if (!again || closed) return state;
+        next = pending ?? undefined;
+        pending = emptyChanges();
+      }
     })().finally(() => {
       running = null;
     });
     return running;
   }
+
+  /** Read everything now. */
+  const refresh = () => read();
 
   syncWatchers();
   armTimers();

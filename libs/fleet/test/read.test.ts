@@ -97,4 +97,35 @@ describe("the fleet model", () => {
     const state = await createFleetReader({ home: world.home, cwd: root, adapters: [] }).read();
     expect(state.agents.map((a) => [a.name, a.state, a.attention])).toEqual([["alpha", "unknown", []]]);
   });
+
+  it("reads again only what changed: a mailbox, the registry, the asks", async () => {
+    const root = world.project();
+    const alpha = await world.agent(root, "alpha", A, "idle");
+    const beta = await world.agent(root, "beta", B, "idle");
+    const reader = createFleetReader({ home: world.home, cwd: root, adapters: [simAdapter()] });
+    await reader.read();
+    await world.send(alpha, beta, "one");
+    await world.ask(alpha, beta);
+    await world.agent(root, "gamma", C, "idle");
+    const unread = (s: Awaited<ReturnType<typeof reader.read>>) => s.agents.map((a) => [a.name, a.unread]);
+    // Nothing said to have changed: the last read stands.
+    const same = await reader.read({});
+    expect(unread(same)).toEqual([
+      ["alpha", 0],
+      ["beta", 0],
+    ]);
+    expect(same.asks).toEqual([]);
+    const mail = await reader.read({ mailboxes: new Set([B]) });
+    expect(unread(mail)).toEqual([
+      ["alpha", 0],
+      ["beta", 1],
+    ]);
+    expect(mail.timeline.map((m) => m.body)).toEqual(["one"]);
+    expect((await reader.read({ asks: true })).asks).toHaveLength(1);
+    expect((await reader.read({ registry: true })).agents.map((a) => a.name)).toEqual([
+      "alpha",
+      "beta",
+      "gamma",
+    ]);
+  });
 });
