@@ -172,4 +172,20 @@ describe("oxtail status", () => {
     const empty = await cli(world.project("empty"), ["status"]);
     expect(empty.out).toContain("No agent is registered here.");
   });
+
+  it("status, top and dashboard answer --help; top needs a terminal; a bad --port is refused", async () => {
+    const root = world.project();
+    for (const command of ["status", "top", "dashboard"]) {
+      const r = await cli(root, [command, "--help"]);
+      expect(r.code, command).toBe(0);
+      expect(r.out).toContain(`Usage: oxtail ${command} [options]`);
+      expect(r.out).toContain("--all");
+    }
+    const top = await cli(root, ["top"]);
+    expect(top.code).toBe(1);
+    expect(top.out).toContain("oxtail top needs a terminal; use `oxtail status` (or --json) in scripts.");
+    const port = await cli(root, ["dashboard", "--port", "http"]);
+    expect(port.code).toBe(1);
+    expect(port.err).toContain('oxtail dashboard: --port "http" is not a port number.');
+  });
 });
