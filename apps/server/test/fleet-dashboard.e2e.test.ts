@@ -145,6 +145,12 @@ describe("oxtail dashboard", () => {
       }),
     );
     await until("beta idle", async () => (await cell("beta", "state")) === "idle");
+    // beta's recent turns, from its transcript, on a click on its row.
+    await page.click('tr[data-agent="beta"]');
+    await until(
+      "beta's turns",
+      async () => (await text(page, "#turns .body")).join("|") === "write the docs|done",
+    );
 
     // Compose, as the user, to beta.
     await page.selectOption("#target", B);

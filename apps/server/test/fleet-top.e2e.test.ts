@@ -18,7 +18,7 @@ afterEach(async () => {
 const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
 
 describe("oxtail top", () => {
-  it("shows the fleet live in tmux; ↓ selects, enter shows turns, m composes a message that reaches the agent, q quits", async () => {
+  it("shows the fleet live in tmux; ↓ selects, enter shows turns, m composes a message that reaches the agent, b broadcasts, q quits", async () => {
     const root = world.project();
     const a = await world.agent({ cwd: root, pane: world.tmux.session("alpha", root), claudeSession: A });
     const b = await world.agent({ cwd: root, pane: world.tmux.session("beta", root), claudeSession: B });
@@ -80,6 +80,17 @@ describe("oxtail top", () => {
       ["hello <b>beta</b>\u001b[2J", "agent"],
       ["please rebase on main", "operator"],
     ]);
+
+    // b: one message to every agent.
+    keys("b");
+    await shows("the broadcast line", (s) => s.includes("message to every agent: "));
+    keys("-l", "stand-up in 5");
+    keys("Enter");
+    await shows("sent to both", (s) => s.includes("sent 2 messages"));
+    for (const agent of [a, b])
+      expect(
+        ((await agent.call("read_my_messages")).messages as { body: string }[]).map((m) => m.body),
+      ).toEqual(["stand-up in 5"]);
 
     keys("q");
     await shows("top gone", (s) => s.includes("top exited 0"));

@@ -246,7 +246,12 @@ export function createFleetReader(options: FleetOptions): FleetReader {
         unread: pending[i]?.length ?? 0,
         waiting_on: waiting.filter((a) => a.asker.mailbox === key).length,
         asked_by: waiting.filter((a) => a.target.mailbox === key).length,
-        tmux: r.tmux ? { session: r.tmux.session ?? null, pane: r.tmux.pane ?? null } : null,
+        tmux: r.tmux
+          ? {
+              session: r.tmux.session ? safeLabel(r.tmux.session, 512) : null,
+              pane: r.tmux.pane ? safeLabel(r.tmux.pane, 64) : null,
+            }
+          : null,
         attention: [],
       };
       agent.attention = attentionOf(agent, { now: at, stallMs, inCycle: cyclic.has(key) });

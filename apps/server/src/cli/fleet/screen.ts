@@ -60,7 +60,7 @@ export function render(state: FleetState, view: TopView, size: ScreenSize, now: 
   const rows = Math.max(6, size.rows);
   const line = (text: string) => fit(text, columns).trimEnd();
   const out: string[] = [];
-  const where = state.scope.all ? "every project" : (state.scope.worktree ?? "");
+  const where = state.scope.all ? "every project" : oneLine(state.scope.worktree ?? "", 4096);
   const needy = state.agents.filter((a) => a.attention.length > 0).length;
   out.push(
     SGR.bold +

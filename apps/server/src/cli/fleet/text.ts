@@ -65,7 +65,10 @@ export function agentRows(state: FleetState, now: number): string[][] {
           .join(",")}`
       : "-",
     ageOf(a.last_activity, now) ?? "-",
-    state.scope.all || (state.scope.worktree && a.worktree !== state.scope.worktree) ? a.worktree : ".",
+    // A folder name is the peer's to choose too: shown as one inert line.
+    state.scope.all || (state.scope.worktree && a.worktree !== state.scope.worktree)
+      ? oneLine(a.worktree, 4096)
+      : ".",
     a.card ? oneLine(a.card.purpose) : "",
   ]);
 }
@@ -93,7 +96,7 @@ export function statusText(
 ): string {
   const { now, columns } = options;
   const out: string[] = [];
-  const where = state.scope.all ? "every project" : `project ${state.scope.worktree}`;
+  const where = state.scope.all ? "every project" : `project ${oneLine(state.scope.worktree ?? "", 4096)}`;
   out.push(
     fit(
       `oxtail status: ${where}, ${state.agents.length} agent${state.agents.length === 1 ? "" : "s"}`,
