@@ -132,6 +132,15 @@ describe("oxtail status", () => {
     ]);
     expect(json.timeline[1]?.body).toBe("is the lexer done?");
 
+    // Busy with nothing new for longer than the stall time (here 0 minutes) is stalled.
+    const stalled = JSON.parse(
+      (await cli(root, ["status", "--json"], { ...env, OXTAIL_STALL_MINUTES: "0" })).out,
+    ) as Json;
+    expect(stalled.agents[0]?.attention).toEqual(["stalled"]);
+    const badStall = await cli(root, ["status"], { OXTAIL_STALL_MINUTES: "soon" });
+    expect(badStall.code).toBe(1);
+    expect(badStall.err).toContain('OXTAIL_STALL_MINUTES="soon" is not a number of minutes.');
+
     const text = await cli(root, ["status"], env);
     expect(text.code, text.err).toBe(0);
     // Nothing a peer wrote reaches the terminal as a control sequence.

@@ -30,6 +30,7 @@ Environment:
   OXTAIL_RATE_PAIR_BURST, OXTAIL_RATE_PAIR_PER_HOUR,
   OXTAIL_RATE_PROJECT_BURST, OXTAIL_RATE_PROJECT_PER_HOUR
                               the loop guard's budgets (default 16 + 20/h per pair, 40 + 30/h per project)
+  OXTAIL_STALL_MINUTES        status, top, dashboard: busy this long with a silent transcript is "stalled" (default 5)
   MCP_TRACE_FILE              append an NDJSON trace here
 
 Run \`oxtail <command> --help\` for a command's options.`;

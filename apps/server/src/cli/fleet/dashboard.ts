@@ -11,6 +11,7 @@ import { type ClientAdapter, isOxtailError, safeLabel } from "@oxtail/core";
 import { createTracer, MAX_BODY_BYTES, operatorSend } from "@oxtail/core/runtime";
 import { type FleetWatch, watchFleet } from "@oxtail/fleet";
 import tmuxWake from "@oxtail/wake-tmux";
+import { stallMsFrom } from "./stall.js";
 
 /** What `oxtail dashboard` needs. */
 export interface DashboardContext {
@@ -68,6 +69,7 @@ function sameToken(given: string | null, token: string): boolean {
 
 /** Start the dashboard; resolves once it listens. */
 export async function startDashboard(context: DashboardContext): Promise<Dashboard> {
+  const stall = stallMsFrom(context.env);
   const token = randomBytes(24).toString("base64url");
   const tracer = createTracer(context.env.MCP_TRACE_FILE);
   const streams = new Set<http.ServerResponse>();
@@ -199,6 +201,7 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
     cwd: context.cwd,
     all: context.all,
     adapters,
+    ...stall,
     tracer,
     onChange: (state) => {
       const event = `event: state\ndata: ${JSON.stringify(state)}\n\n`;

@@ -2,6 +2,7 @@
 import type { ClientAdapter } from "@oxtail/core";
 import { createTracer } from "@oxtail/core/runtime";
 import { createFleetReader } from "@oxtail/fleet";
+import { stallMsFrom } from "./stall.js";
 import { statusText } from "./text.js";
 
 /** What `oxtail status` needs. */
@@ -24,6 +25,7 @@ export async function runStatus(context: StatusContext): Promise<number> {
     cwd: context.cwd,
     all: context.all,
     adapters: context.adapters,
+    ...stallMsFrom(context.env),
     tracer: createTracer(context.env.MCP_TRACE_FILE),
   });
   const state = await reader.read();

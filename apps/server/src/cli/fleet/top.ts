@@ -5,6 +5,7 @@ import { createTracer, operatorSend } from "@oxtail/core/runtime";
 import { type FleetState, watchFleet } from "@oxtail/fleet";
 import tmuxWake from "@oxtail/wake-tmux";
 import { clampSelection, render, type TopView } from "./screen.js";
+import { stallMsFrom } from "./stall.js";
 import { labelOf } from "./text.js";
 
 /** What `oxtail top` needs. */
@@ -58,6 +59,7 @@ export async function runTop(context: TopContext): Promise<number> {
     cwd: context.cwd,
     all: context.all,
     adapters: context.adapters,
+    ...stallMsFrom(context.env),
     tracer,
     onChange: (next) => {
       state = next;
