@@ -69,6 +69,10 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
       quick ? { deliveries: 200, loopguard: { ...DEFAULTS.loopguard, collaborationHours: 2 } } : DEFAULTS,
     );
   },
+  fleet: async (quick) => {
+    const { runFleetBench, DEFAULTS } = await import("./fleet.ts");
+    return runFleetBench(quick ? { ...DEFAULTS, messages: 2000, samples: 10, idleSeconds: 3 } : DEFAULTS);
+  },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");
     return runWakeBench(quick ? { ...DEFAULTS, wakes: 5, burstTries: 2 } : DEFAULTS);

@@ -15,6 +15,10 @@ it("npm run demo: the agents find, message and ask each other; bob is woken by t
   });
   const out = run.stdout;
   expect(run.status, run.stderr).toBe(0);
+  // The story opens with the fleet view: both agents, their cards.
+  expect(out).toMatch(/\$ oxtail status\noxtail status: project \S+, 2 agents\n/);
+  expect(out).toMatch(/^alice +claude .*\S$/m);
+  expect(out).toMatch(/^bob +claude /m);
   expect(out).toContain("👀 alice lists the project");
   expect(out).toContain("📖 alice reads bob's transcript");
   expect(out).toMatch(/wake: tmux → submitted/);
