@@ -26,6 +26,11 @@ const CHROMIUM_ARGS = [
 ];
 const XSS = `<img src=x onerror="window.__owned=1"><script>window.__owned=2</script><b>bold?</b>`;
 
+if (!fs.existsSync(CHROMIUM))
+  throw new Error(
+    `The dashboard's browser test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it).`,
+  );
+
 let world: World;
 let browser: Browser | null = null;
 let dashboard: ChildProcessWithoutNullStreams | null = null;

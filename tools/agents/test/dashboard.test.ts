@@ -25,6 +25,11 @@ const CHROMIUM_ARGS = [
 const NAME = "claude-dash";
 const bash = (command: string) => ({ tool: "Bash", args: { command, description: command } });
 
+if (!fs.existsSync(CHROMIUM))
+  throw new Error(
+    `This test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it).`,
+  );
+
 let agent: Agent;
 let project: string;
 let browser: Browser | null = null;
