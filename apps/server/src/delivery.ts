@@ -20,9 +20,11 @@ interface Entry {
  * Every path that hands messages to the client goes through here (SPEC §9, "nothing lost on the
  * way to the model"): a tool that answers with messages keeps them claimed and registers the claim
  * under its request id. The claim is acknowledged only once the answer was written to the client
- * and no cancel for that request came within {@link DELIVERY_HOLD_MS}; it is released (the messages
- * go back to the mailbox, untouched) when the call was cancelled, its answer could not be written,
- * or the server stops before the answer left. A crash leaves the claim to the mailbox's recovery.
+ * and no cancel for that request came within {@link DELIVERY_HOLD_MS}, or at once for a message the
+ * model replied to ({@link DeliveryLedger.seen}); it is released (the messages go back to the
+ * mailbox, untouched) when the call was cancelled, its answer could not be written, or the server
+ * stops before the answer left — marked as maybe seen when the answer had been written. A crash
+ * leaves the claim to the mailbox's recovery.
  */
 export class DeliveryLedger {
   private readonly unsent = new Map<RequestId, Entry>();
@@ -57,6 +59,21 @@ export class DeliveryLedger {
     void this.settle(entry, "release", why);
   }
 
+  /**
+   * The model acted on message `id` (it replied to it): the answer that carried it was read, so it
+   * is acknowledged now, whatever cancel may still come for that call.
+   */
+  seen(id: string): void {
+    for (const entry of this.held) {
+      const claim = entry.claims.find((c) => c.messages.some((m) => m.id === id));
+      if (!claim) continue;
+      void claim.ack([id]).catch((error) => {
+        this.tracer.trace({ kind: "delivery.settle-failed", how: "ack", error: String(error) });
+      });
+      this.tracer.trace({ kind: "delivery.acked", why: "the model replied to it", messages: [id] });
+    }
+  }
+
   /** True when the client cancelled `requestId`. */
   isCancelled(requestId: RequestId): boolean {
     return this.cancelled.has(requestId);
@@ -87,10 +104,14 @@ export class DeliveryLedger {
       entry.timer = setTimeout(() => {
         this.held.delete(entry);
         const cancelled = this.cancelled.has(id);
+        // The answer was written, so a cancel may have crossed it (never read) or come after the
+        // client read it (some clients abort every call of a turn when the turn ends): the messages
+        // go back marked, so their next delivery says the model may have seen them already.
         void this.settle(
           entry,
           cancelled ? "release" : "ack",
           cancelled ? "the client cancelled the call" : "delivered",
+          cancelled,
         );
       }, this.holdMs);
       entry.timer.unref();

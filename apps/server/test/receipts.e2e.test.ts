@@ -22,9 +22,9 @@ afterEach(async () => {
 type Receipt = {
   id: string;
   state: string;
-  delivered: { at: string; via: string } | null;
-  replied: { at: string; reply_id: string } | null;
-  expired: { at: string; reason: string } | null;
+  delivered?: { at: string; via?: string };
+  replied?: { at: string; reply_id: string };
+  expired?: { at: string; reason: string };
 };
 
 /** Agents of one project; HOME and Claude's folder are private to the test (no user config is read). */
@@ -73,7 +73,10 @@ describe("receipts", () => {
     const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
     const sent = await a.call("send_message", { target: "beta", body: "status please" });
     const id = sent.message_id as string;
-    expect(await status(a, id)).toMatchObject({ id, state: "queued", delivered: null, replied: null });
+    const queued = await status(a, id);
+    expect(queued).toMatchObject({ id, state: "queued" });
+    // What did not happen yet is absent, not null.
+    expect(Object.keys(queued).filter((k) => ["delivered", "replied", "expired"].includes(k))).toEqual([]);
     await b.call("read_my_messages");
     // Delivered once the answer reached the client (the ledger's hold), not when it was claimed.
     const delivered = await until("the delivered receipt", async () => {
@@ -160,7 +163,8 @@ describe("receipts", () => {
       env: { HOME: root, CLAUDE_CONFIG_DIR: world.project("empty-claude") },
     });
     const sent = await a.call("send_message", { target: "anon", body: "anyone?" });
-    expect(sent).toMatchObject({ to_session_id: null, delivery_outlook: { path: "read_my_messages-only" } });
+    expect(sent).toMatchObject({ delivery_outlook: { path: "read_my_messages-only" } });
+    expect(sent).not.toHaveProperty("to_session_id");
     expect((await status(a, sent.message_id as string)).state).toBe("queued");
     await anonymous.close();
     const expired = await until("the expiry", async () => {
@@ -178,13 +182,17 @@ describe("delivery_outlook", () => {
     expect(before.delivery_outlook).toMatchObject({
       path: "read_my_messages-only",
       hooks: "not-set-up",
-      wake_strategy: null,
     });
+    // Absent, not null: no wake would run. The reason names the fix.
+    expect(before.delivery_outlook).not.toHaveProperty("wake_strategy");
+    expect(String((before.delivery_outlook as { reason: string }).reason)).toContain(
+      "Fix: oxtail setup --claude",
+    );
     // The peer's client runs oxtail's hook: its SessionStart leaves the session's identity drop.
     hook("SessionStart", B, root);
     const after = await a.call("send_message", { target: "beta", body: "two" });
     expect(after.delivery_outlook).toMatchObject({ path: "next-prompt", hooks: "active" });
-    expect(String((after.delivery_outlook as { reason: string }).reason)).toContain("hooks have run");
+    expect(String((after.delivery_outlook as { reason: string }).reason)).not.toContain("Fix:");
   });
 });
 
@@ -192,8 +200,10 @@ describe("broadcast", () => {
   it('sends one copy per peer to "*", self excluded, each with its own id, receipt and outlook', async () => {
     const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
     const sent = await a.call("send_message", { target: "*", body: "all hands" });
-    const messages = sent.messages as { target: string; message_id: string; to_session_id: string }[];
-    expect(messages.map((m) => m.to_session_id).sort()).toEqual([B, C]);
+    const messages = sent.messages as { target: string; message_id: string; to_session_id?: string }[];
+    // For "*" each target is the peer's session id, so it is not repeated as to_session_id.
+    expect(messages.map((m) => m.target).sort()).toEqual([B, C]);
+    expect(messages.some((m) => "to_session_id" in m)).toBe(false);
     expect(new Set(messages.map((m) => m.message_id)).size).toBe(2);
     for (const m of messages) expect(m).toMatchObject({ delivery_outlook: { path: expect.any(String) } });
     for (const peer of [b, c])

@@ -146,6 +146,39 @@ describe("nothing lost on the way to the model", () => {
     expect(new Set(seen)).toEqual(new Set(ids));
   });
 
+  it("a cancel after the answer was read (a client aborting a finished turn's calls) brings the mail back marked, except what the model replied to", async () => {
+    const root = world.project();
+    const a = await world.agent({ cwd: root, claudeSession: A });
+    const b = await world.agent({ cwd: root, claudeSession: B });
+    await a.call("send_message", { target: B, body: "question" });
+    await a.call("send_message", { target: B, body: "fyi" });
+    // The SDK's client sends notifications/cancelled when the call's signal aborts, even after the
+    // answer came (as OpenCode does for every call of a turn when the turn ends).
+    const controller = new AbortController();
+    const read = (
+      await b.client.callTool({ name: "read_my_messages", arguments: {} }, undefined, {
+        signal: controller.signal,
+      })
+    ).structuredContent as { messages: Msg[] };
+    const [question, fyi] = read.messages;
+    expect([question?.body, fyi?.body]).toEqual(["question", "fyi"]);
+    // The model answers the question: that proves it read it.
+    await b.call("send_message", { target: A, body: "answer", reply_to: question?.id });
+    controller.abort();
+    await new Promise((r) => setTimeout(r, DELIVERY_HOLD_MS + 300));
+    const again = (await b.call("read_my_messages")).messages as (Msg & { redelivered?: boolean })[];
+    expect(again.map((m) => [m.body, m.redelivered])).toEqual([["fyi", true]]);
+    // The question was delivered by the reply's proof; the fyi by the second read, once its hold passed.
+    const states = await until("both receipts", async () => {
+      const status = (await a.call("message_status", { ids: [question?.id, fyi?.id] })).receipts as {
+        state: string;
+        delivered?: { via?: string };
+      }[];
+      return status.every((r) => r.delivered) && status;
+    });
+    expect(states.map((r) => r.state)).toEqual(["replied", "delivered"]);
+  });
+
   it("a client timeout on a 20 000-message backlog loses nothing", async () => {
     const root = world.project();
     const b = await world.agent({ cwd: root, claudeSession: B });

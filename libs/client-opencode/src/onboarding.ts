@@ -20,7 +20,7 @@ import {
   setJsonValue,
 } from "@oxtail/onboarding";
 import { type OpenCodeFiles, openCodeConfigDir, openCodeFiles } from "./paths.js";
-import { PLUGIN_MARKER, PLUGIN_SOURCE } from "./plugin.js";
+import { PLUGIN_MARKER, pluginSource } from "./plugin.js";
 
 /** Marks the MCP entry setup writes (a variable the server ignores): uninstall removes only that one. */
 export const MANAGED_ENV = "OXTAIL_MANAGED";
@@ -83,7 +83,7 @@ function unplanConfig(file: string): FileChange[] {
   return fileChange(file, before, after, "MCP server");
 }
 
-function planPlugin(file: string): FileChange[] {
+function planPlugin(file: string, hookProgram: string): FileChange[] {
   const before = readConfigText(file);
   if (before !== null && !before.startsWith(PLUGIN_MARKER))
     throw new OxtailError(
@@ -91,7 +91,12 @@ function planPlugin(file: string): FileChange[] {
       `${file} exists and is not oxtail's plugin: leaving it alone. Move it away to let setup write oxtail's.`,
       { origin: "client-opencode", data: { path: file } },
     );
-  return fileChange(file, before, PLUGIN_SOURCE, "oxtail plugin (session id, server URL, busy/idle)");
+  return fileChange(
+    file,
+    before,
+    pluginSource(hookProgram || null),
+    "oxtail plugin (session id, server URL, busy/idle; mail after each tool call)",
+  );
 }
 
 function unplanPlugin(file: string): FileChange[] {
@@ -119,11 +124,11 @@ async function openCodeChecks(context: DoctorContext, files: OpenCodeFiles): Pro
     );
   const plugin = readConfigText(files.plugin);
   checks.push(
-    plugin === PLUGIN_SOURCE
+    plugin === pluginSource(context.hookProgram || null)
       ? { status: "ok", what: `${LABEL}: the oxtail plugin is in ${files.plugin}` }
       : {
           status: "fix",
-          what: `${LABEL}: ${plugin === null ? "no" : "an outdated or changed"} oxtail plugin in ${files.plugin} (it tells oxtail the session id, the server URL and busy/idle)`,
+          what: `${LABEL}: ${plugin === null ? "no" : "an outdated or changed"} oxtail plugin in ${files.plugin} (it tells oxtail the session id, the server URL and busy/idle, and hands over mail after each tool call)`,
           fix: "run: oxtail setup --opencode",
         },
   );
@@ -153,7 +158,7 @@ export function openCodeOnboarding(): ClientOnboarding {
       const files = openCodeFiles(context);
       const out: FileChange[] = [];
       if (!context.hooksOnly) out.push(...planConfig(files.config, context.server));
-      if (!context.noHooks) out.push(...planPlugin(files.plugin));
+      if (!context.noHooks) out.push(...planPlugin(files.plugin, context.hookProgram));
       return out;
     },
     unplan: async (context) => {

@@ -2,24 +2,36 @@
 export const PLUGIN_MARKER =
   "// oxtail plugin for OpenCode: written by `oxtail setup`, removed by `oxtail uninstall`.";
 
+/** The plugin's hook event for mid-turn delivery (OpenCode's own name, passed to the hook program). */
+export const TOOL_AFTER_EVENT = "tool.execute.after";
+
 /**
  * The plugin `oxtail setup` puts into OpenCode's plugin folder. OpenCode (Bun) loads it at start-up
  * and hands it every bus event. It keeps, for each session it sees, one small append-only state log
  * `$OXTAIL_HOME/opencode/<uuid>.jsonl` (the session's id, the TUI's server URL, its pid and folder, and
  * busy/idle from `session.status` / `session.idle`), and an identity drop
  * `$OXTAIL_HOME/identity/<uuid>.json` in core's format (docs/protocol.md) for the session's oxtail
- * server. It reads no message, sends nothing over the network, never throws into OpenCode, and never
- * follows a symlink. Plain JavaScript on node: modules only, so Node can run it in tests too.
+ * server. After each tool call of a session (`tool.execute.after`) it runs oxtail's hook program,
+ * `hookProgram` (setup writes its path in), whose shell front answers at once when no mail waits; mail
+ * it hands over is appended to the tool's output, which is what the model reads next (mid-turn
+ * delivery). It sends nothing over the network, never throws into OpenCode, and never follows a
+ * symlink. Plain JavaScript on node: modules only, so Node can run it in tests too.
  */
-export const PLUGIN_SOURCE = `${PLUGIN_MARKER}
+export function pluginSource(hookProgram: string | null): string {
+  return `${PLUGIN_MARKER}
 // It records which OpenCode session runs here, the TUI's server URL and the session's busy/idle
-// status, under $OXTAIL_HOME (default ~/.oxtail). It reads no message and sends nothing anywhere.
+// status, under $OXTAIL_HOME (default ~/.oxtail), and after each tool call hands over the session's
+// oxtail mail (peers' messages) with the tool's output, through oxtail's hook program.
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 const MAX_LOG_BYTES = 1024 * 1024;
+const HOOK = ${JSON.stringify(hookProgram)};
+const HOOK_TIMEOUT_MS = 10000;
+const MAX_HOOK_OUTPUT = 64 * 1024;
 
 function oxtailHome() {
   const configured = (process.env.OXTAIL_HOME || "").trim();
@@ -70,6 +82,34 @@ function tmuxSocket() {
   return socket ? socket : null;
 }
 
+// Run the hook program for one event of a session: the mail it printed (framed for the model), or "".
+function runHook(event, uuid) {
+  return new Promise((resolve) => {
+    if (!HOOK) return resolve("");
+    let out = "";
+    let child;
+    try {
+      child = spawn(HOOK, ["opencode", event, "deliver"], { stdio: ["pipe", "pipe", "ignore"] });
+    } catch {
+      return resolve("");
+    }
+    const timer = setTimeout(() => child.kill("SIGKILL"), HOOK_TIMEOUT_MS);
+    child.stdout.on("data", (chunk) => {
+      if (out.length < MAX_HOOK_OUTPUT) out += chunk;
+    });
+    child.on("error", () => {
+      clearTimeout(timer);
+      resolve("");
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? out.slice(0, MAX_HOOK_OUTPUT) : "");
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(JSON.stringify({ session_id: uuid, hook_event_name: event }) + "\\n");
+  });
+}
+
 export const OxtailPlugin = async (input) => {
   const serverUrl = input && input.serverUrl ? String(input.serverUrl) : null;
   const cwd = input && typeof input.directory === "string" ? input.directory : process.cwd();
@@ -99,6 +139,16 @@ export const OxtailPlugin = async (input) => {
     }
   }
   return {
+    "${TOOL_AFTER_EVENT}": async (call, output) => {
+      try {
+        if (!call || typeof call.sessionID !== "string" || !/^ses_[0-9A-Za-z]{1,64}$/.test(call.sessionID)) return;
+        if (!output || typeof output.output !== "string") return;
+        const mail = await runHook("${TOOL_AFTER_EVENT}", sessionUuid(call.sessionID));
+        if (mail.trim()) output.output = output.output + "\\n\\n" + mail.trim();
+      } catch {
+        // ignored: the tool's own output stays as it was
+      }
+    },
     event: async ({ event }) => {
       try {
         const p = (event && event.properties) || {};
@@ -113,3 +163,4 @@ export const OxtailPlugin = async (input) => {
   };
 };
 `;
+}

@@ -68,7 +68,6 @@ export const openCodePromptAsyncWake = defineWakeStrategy(() => ({
           signal: options?.signal,
         },
       );
-      await response.body?.cancel().catch(() => {});
       if (!response.ok)
         return {
           attempted: true,

@@ -9,7 +9,7 @@ import { makeAgentRecord } from "@oxtail/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import openCodeAdapter from "../src/index.ts";
 import { openCodeOnboarding } from "../src/onboarding.ts";
-import { PLUGIN_SOURCE } from "../src/plugin.ts";
+import { pluginSource } from "../src/plugin.ts";
 import { readOpenCodeTranscript } from "../src/transcript.ts";
 import { PROMPT_ASYNC_WAKE } from "../src/wake-prompt.ts";
 import { RECORDED_SESSION, type StandInServer, standInServer, stateLine } from "./stand-in-server.ts";
@@ -147,7 +147,9 @@ describe("onboarding", () => {
       ".config/opencode/opencode.jsonc",
       ".config/opencode/plugins/oxtail.js",
     ]);
-    expect(plan[1]?.after).toBe(PLUGIN_SOURCE);
+    // The plugin runs this install's hook program after each tool call.
+    expect(plan[1]?.after).toBe(pluginSource("/usr/bin/oxtail-hook"));
+    expect(plan[1]?.after).toContain('const HOOK = "/usr/bin/oxtail-hook";');
     fs.writeFileSync(path.join(dir, "plugins", "oxtail.js"), "export const Mine = async () => ({});\n");
     await expect(openCodeOnboarding().plan(context(home))).rejects.toSatisfy((error: unknown) =>
       isOxtailError(error, "invalid-input"),

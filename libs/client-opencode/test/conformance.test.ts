@@ -81,6 +81,11 @@ describe("OpenCode adapter: conformance", () => {
       { agent: agent({ session_id: UUID, transcript_path: IDLE_LOG }), states: ["idle"] },
       { agent: agent({ transcript_path: BUSY_LOG }), states: ["busy"] },
     ],
+    // The payload oxtail's plugin writes on the hook program's stdin (plugin.ts).
+    hooks: {
+      sessionId: UUID,
+      payloads: { "tool.execute.after": { session_id: UUID, hook_event_name: "tool.execute.after" } },
+    },
     onboarding: { make: () => openCodeAdapter(), homes: [USER_FILES] },
     wake: {
       strategies: {

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { readIdentityDrops } from "@oxtail/core";
 import { afterEach, expect, test } from "vitest";
 import { sessionUuid } from "../src/ids.ts";
-import { PLUGIN_SOURCE } from "../src/plugin.ts";
+import { pluginSource } from "../src/plugin.ts";
 import { newestState } from "../src/state.ts";
 
 const dirs: string[] = [];
@@ -22,7 +22,7 @@ test("the plugin logs session status and leaves an identity drop, and never thro
   const home = path.join(dir, "home");
   process.env.OXTAIL_HOME = home;
   const file = path.join(dir, "oxtail.js");
-  fs.writeFileSync(file, PLUGIN_SOURCE);
+  fs.writeFileSync(file, pluginSource(null));
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   expect(Object.keys(mod)).toEqual(["OxtailPlugin"]);
   const hooks = await (mod.OxtailPlugin as (i: unknown) => Promise<{ event: (e: unknown) => Promise<void> }>)(

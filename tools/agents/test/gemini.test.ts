@@ -1,13 +1,21 @@
 // Gemini CLI, the third real client, through oxtail as a user sets it up (`oxtail setup --gemini`): its
 // server finds the session with no action by the agent, a peer reads its chat with read_session, and a
 // peer's mail reaches it mid-turn (AfterTool), before it goes idle (AfterAgent) and with its next
-// prompt (BeforeAgent). One agent serves every case, turn after turn, to keep the suite short.
+// prompt (BeforeAgent), each recorded in the message's receipt with its path. One agent serves every
+// case, turn after turn, to keep the suite short.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
+import {
+  createFsMailboxStore,
+  createFsReceiptStore,
+  createMailbox,
+  createReceipts,
+  type DeliveryVia,
+  sessionMailboxKey,
+} from "@oxtail/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { toolResultsOf } from "../src/endpoint.ts";
@@ -30,18 +38,44 @@ let agent: Agent;
 let project: string;
 let session: string;
 
-/** A peer's message into the Gemini session's mailbox (its data dir is ~/.oxtail in the agent's HOME). */
-async function peerSays(body: string): Promise<void> {
-  const mailbox = createMailbox({ store: createFsMailboxStore({ home: path.join(agent.home, ".oxtail") }) });
+/** The receipts in the Gemini session's data dir (~/.oxtail in the agent's HOME). */
+const receipts = () =>
+  createReceipts({ store: createFsReceiptStore({ home: path.join(agent.home, ".oxtail") }) });
+
+/** A peer's message into the Gemini session's mailbox, with its receipt; its id. */
+async function peerSays(body: string): Promise<string> {
+  const home = path.join(agent.home, ".oxtail");
+  const mailbox = createMailbox({ store: createFsMailboxStore({ home }), receipts: receipts() });
   const from = { session_id: PEER, instance_id: "1-1", client_type: "codex", display_name: "codex (peer)" };
-  await mailbox.send({
+  const sent = await mailbox.send({
     from,
     fromMailbox: sessionMailboxKey(PEER),
     to: sessionMailboxKey(session),
     toSessionId: session,
     body,
   });
+  return sent.id;
 }
+
+/** Another oxtail server in the project, as a peer's (the agent's HOME: its data dir is the agent's). */
+async function observe(): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [OXTAIL_MAIN],
+    cwd: project,
+    env: { PATH: process.env.PATH ?? "", HOME: agent.home },
+  });
+  const observer = new Client({ name: "observer", version: "1" });
+  await observer.connect(transport);
+  return observer;
+}
+
+/** How the message's receipt says it was put in front of the model (the hook records it). */
+const deliveredVia = (id: string) =>
+  until<DeliveryVia>(`the delivered receipt of ${id}`, 30_000, async () => {
+    const receipt = await receipts().get(id);
+    return receipt?.delivered?.via ?? null;
+  });
 
 /**
  * Wait until Gemini CLI sits idle: no hook running and its chat unchanged for 2 s. (Its answer is in the
@@ -136,7 +170,7 @@ describe.skipIf(SAME_AS_PINNED)("Gemini CLI 0.61.0 through oxtail setup --gemini
     await agent.endpoint.waitForMainRequests(before + 1);
     await new Promise((r) => setTimeout(r, 800)); // `sleep 3` runs now
     const note = "PEER-NOTE: the parser tests are red, please look.";
-    await peerSays(note);
+    const id = await peerSays(note);
     await turn;
     const requests = requestsFrom(before);
     expect(requests).toHaveLength(3);
@@ -145,6 +179,7 @@ describe.skipIf(SAME_AS_PINNED)("Gemini CLI 0.61.0 through oxtail setup --gemini
     expect(requests[1]).toContain(`session ${PEER}`);
     expect(fs.readFileSync(agent.transcriptPath() as string, "utf8")).toContain(note);
     expect(fs.readdirSync(path.join(agent.home, ".oxtail", "mailboxes", session, "new"))).toEqual([]);
+    expect(await deliveredVia(id)).toBe("hook-mid-turn");
   });
 
   it("before going idle: AfterAgent blocks with the mail and the turn goes on to answer it", async () => {
@@ -152,7 +187,7 @@ describe.skipIf(SAME_AS_PINNED)("Gemini CLI 0.61.0 through oxtail setup --gemini
     const turn = agent.prompt("Answer me.");
     await agent.endpoint.waitForMainRequests(before + 1);
     const note = "STOP-NOTE: answer me before you stop.";
-    await peerSays(note); // the model is still writing its answer: no tool call follows
+    const id = await peerSays(note); // the model is still writing its answer: no tool call follows
     await turn;
     await until("the continued turn", 60_000, () => requestsFrom(before).length >= 2);
     const requests = requestsFrom(before);
@@ -161,28 +196,42 @@ describe.skipIf(SAME_AS_PINNED)("Gemini CLI 0.61.0 through oxtail setup --gemini
     await until("the answer to the mail in the chat", 30_000, () =>
       fs.readFileSync(agent.transcriptPath() as string, "utf8").includes("I have read the peer's note."),
     );
+    expect(await deliveredVia(id)).toBe("hook-stop");
   });
 
   it("at the next prompt: BeforeAgent hands over mail that came while it sat idle", async () => {
     await settled(); // the last turn's AfterAgent has run: mail sent now waits for the next prompt
     const note = "PROMPT-NOTE: the build is green again.";
-    await peerSays(note);
-    const before = agent.endpoint.mainRequests().length;
-    await agent.prompt("and now?");
-    const first = requestsFrom(before)[0];
-    expect(first).toContain(note);
-    expect(first).toContain("and now?"); // with the prompt itself: BeforeAgent, not a blocked AfterAgent
+    // Sent through an oxtail server, as a peer agent does: its delivery outlook foretells the path.
+    const sender = await observe();
+    try {
+      const sent = (
+        await sender.callTool({ name: "send_message", arguments: { target: session, body: note } })
+      ).structuredContent as { message_id: string; delivery_outlook: Record<string, unknown> };
+      expect(sent.delivery_outlook, JSON.stringify(sent)).toMatchObject({
+        path: "next-prompt",
+        hooks: "active",
+        busy: false,
+      });
+      const before = agent.endpoint.mainRequests().length;
+      await agent.prompt("and now?");
+      const first = requestsFrom(before)[0];
+      expect(first).toContain(note);
+      expect(first).toContain("and now?"); // with the prompt itself: BeforeAgent, not a blocked AfterAgent
+      // And recorded: message_status says it was delivered with the prompt.
+      const receipt = await until("the delivered receipt", 30_000, async () => {
+        const status = (await sender.callTool({ name: "message_status", arguments: { id: sent.message_id } }))
+          .structuredContent as { receipts: { state: string; delivered?: { via?: string } }[] };
+        return status.receipts[0]?.state === "delivered" ? status.receipts[0] : null;
+      });
+      expect(receipt.delivered?.via).toBe("hook-prompt");
+    } finally {
+      await sender.close();
+    }
   });
 
   it("read_session: a peer reads its chat as clean turns, newest last", async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [OXTAIL_MAIN],
-      cwd: project,
-      env: { PATH: process.env.PATH ?? "", HOME: agent.home },
-    });
-    const observer = new Client({ name: "observer", version: "1" });
-    await observer.connect(transport);
+    const observer = await observe();
     try {
       const result = await observer.callTool({
         name: "read_session",

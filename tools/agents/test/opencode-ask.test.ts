@@ -1,10 +1,17 @@
 // ask_peer round trips between the real OpenCode (pinned, `oxtail setup --opencode`, --port) and the
 // real Claude Code and Codex: an idle OpenCode asked by Claude Code is woken through its server
-// (prompt_async) and answers; OpenCode asks an idle Codex (woken through tmux) and gets its answer.
+// (prompt_async) and answers; OpenCode asks an idle Codex (woken through tmux) and gets its answer. Each
+// ask's delivery outlook foretells the wake, and its question's receipt ends replied.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createFsRegistryStore, createRegistry } from "@oxtail/core/runtime";
+import {
+  createFsReceiptStore,
+  createFsRegistryStore,
+  createReceipts,
+  createRegistry,
+  type Receipt,
+} from "@oxtail/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
@@ -36,6 +43,23 @@ function world() {
   };
   const registry = createRegistry({ store: createFsRegistryStore({ home }) });
   return { tmux, home, project, oxtail, registry };
+}
+
+/**
+ * The question's receipt, once it says delivered and replied (the answering server records `replied`
+ * just after the reply lands, which can be after ask_peer returned). The id is ask_peer's
+ * `question_id`, read from the asker's model request.
+ */
+async function repliedReceipt(home: string, askerRequest: string): Promise<Receipt> {
+  const id = /question_id\\?"\s*:\s*\\?"([0-9a-z-]+)/.exec(askerRequest)?.[1];
+  expect(id, askerRequest.slice(-2000)).toBeTruthy();
+  const receipts = createReceipts({ store: createFsReceiptStore({ home }) });
+  return until("the question's receipt to say replied", 30_000, async () => {
+    const receipt = await receipts.get(id as string);
+    // Delivered is recorded once the answer carrying it has been out for a moment (a cancel could
+    // still put it back): it can come after the reply.
+    return receipt?.state === "replied" && receipt.delivered ? receipt : null;
+  });
 }
 
 /** The woken peer's turn: read the mail, answer with reply_to, say so. */
@@ -101,6 +125,12 @@ describe("ask_peer between the real OpenCode and the real Claude Code and Codex"
     expect(result).toContain(answer);
     expect(result).toMatch(/strategy\\?":\\?"opencode-prompt-async/);
     expect(result).toMatch(/outcome\\?":\\?"submitted/);
+    // Foretold at send time (idle, woken through its server) and recorded: delivered, then replied.
+    expect(result).toMatch(
+      /delivery_outlook\\?":\{\\?"path\\?":\\?"wake\\?",\\?"wake_strategy\\?":\\?"opencode-prompt-async/,
+    );
+    const receipt = await repliedReceipt(w.home, result);
+    expect(receipt.delivered?.via).toBe("read_my_messages");
     expect(peer.endpoint.mainRequests().some((r) => JSON.stringify(r.body).includes("What is 6 x 7?"))).toBe(
       true,
     );
@@ -127,5 +157,8 @@ describe("ask_peer between the real OpenCode and the real Claude Code and Codex"
     const result = JSON.stringify(asker.endpoint.mainRequests().at(-1)?.body);
     expect(result).toContain(answer);
     expect(result).toMatch(/outcome\\?":\\?"submitted/);
+    // OpenCode's ask carried the outlook (a wake) and its question's receipt ends replied.
+    expect(result).toMatch(/delivery_outlook\\?":\{\\?"path\\?":\\?"wake/);
+    expect((await repliedReceipt(w.home, result)).replied?.reply_id).toBeTruthy();
   }, 900_000);
 });

@@ -1,5 +1,6 @@
 // The real OpenCode TUI (pinned, scripted model on loopback) with `oxtail setup --opencode`: its oxtail
-// server finds the session through the plugin, and a peer's read_session reads it through the TUI's server.
+// server finds the session through the plugin, a peer's read_session reads it through the TUI's server,
+// and a peer's mail reaches the model mid-turn, with a command's output (the plugin's tool.execute.after).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -57,7 +58,7 @@ async function openCodeSessionId(agent: Agent): Promise<string> {
 }
 
 describe("OpenCode (real TUI) with oxtail setup", () => {
-  it("its oxtail server detects the session through the plugin, and a peer reads it with read_session", async () => {
+  it("its oxtail server detects the session through the plugin, a peer reads it with read_session, and mail reaches it mid-turn", async () => {
     const agent = await Agent.start({
       kind: "opencode",
       projectDir: project,
@@ -68,6 +69,8 @@ describe("OpenCode (real TUI) with oxtail setup", () => {
       script: [
         [{ say: "hello from the scripted model" }],
         [{ tool: "get_my_session", server: "oxtail", args: {} }, { sayLastToolResult: true }],
+        // Mid-turn: a peer's mail arrives while this command runs.
+        [{ tool: "bash", args: { command: "sleep 3", description: "wait" } }, { say: "worked" }],
       ],
     });
     agents.push(agent);
@@ -112,6 +115,37 @@ describe("OpenCode (real TUI) with oxtail setup", () => {
       expect(texts).toContain("hello from the scripted model");
       expect(texts).toContain("who am I?");
       expect(body.turns.some((t) => t.tools?.some((c) => /get_my_session/.test(c)))).toBe(true);
+
+      // Mid-turn delivery: the plugin runs oxtail's hook program after the command, and the mail that
+      // came while it ran reaches the model with the command's output.
+      const before = agent.endpoint.mainRequests().length;
+      const turn = agent.prompt("Do some work.");
+      await agent.endpoint.waitForMainRequests(before + 1);
+      await new Promise((r) => setTimeout(r, 800)); // `sleep 3` runs now
+      const note = "PEER-NOTE: the parser tests are red, please look.";
+      const sent = (
+        await observer.callTool({ name: "send_message", arguments: { target: uuid, body: note } })
+      ).structuredContent as { message_id: string; delivery_outlook: Record<string, unknown> };
+      expect(sent.delivery_outlook, JSON.stringify(sent)).toMatchObject({
+        path: "hook-mid-turn",
+        hooks: "active",
+        busy: true,
+      });
+      await turn;
+      const requests = agent.endpoint
+        .mainRequests()
+        .slice(before)
+        .map((r) => JSON.stringify(r.body));
+      expect(requests[0]).not.toContain(note);
+      expect(requests[1]).toContain(note); // with the output of `sleep 3`
+      expect(requests[1]).toContain("information from another agent");
+      const receipt = await until("the delivered receipt", 30_000, async () => {
+        const status = (
+          await observer.callTool({ name: "message_status", arguments: { id: sent.message_id } })
+        ).structuredContent as { receipts: { state: string; delivered?: { via?: string } }[] };
+        return status.receipts[0]?.delivered ? status.receipts[0] : null;
+      });
+      expect(receipt.delivered?.via).toBe("hook-mid-turn");
     } finally {
       await observer.close();
     }

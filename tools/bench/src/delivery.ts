@@ -1,6 +1,5 @@
-// npm run bench -- delivery: what honest delivery (SPEC §10) costs. Each part is one function
-// returning its metrics, listed in PARTS: a new part (the loop guard's stop time, say) is one more
-// function and one more entry there.
+// npm run bench -- delivery: what honest delivery (SPEC §10) costs, and how soon the loop guard stops a
+// runaway. Each part is one function returning its metrics, listed in PARTS.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import {
   type MailboxKey,
   sessionMailboxKey,
 } from "@oxtail/core/runtime";
+import { DEFAULTS as LOOPGUARD_DEFAULTS, type LoopguardOptions, runLoopguardBench } from "./loopguard.ts";
 import { latencyMetrics, type Metric, wallNow } from "./metrics.ts";
 
 const BENCH = "delivery";
@@ -23,9 +23,11 @@ const BOB: MailboxKey = sessionMailboxKey("0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"
 export interface DeliveryBenchOptions {
   /** Deliveries measured with receipts, and as many without (interleaved). */
   deliveries: number;
+  /** The loop guard's runaways and normal day (tools/bench/src/loopguard.ts). */
+  loopguard: LoopguardOptions;
 }
 
-export const DEFAULTS: DeliveryBenchOptions = { deliveries: 2000 };
+export const DEFAULTS: DeliveryBenchOptions = { deliveries: 2000, loopguard: LOOPGUARD_DEFAULTS };
 
 /** One part of the bench: its metrics. */
 type Part = (options: DeliveryBenchOptions) => Promise<Metric[]>;
@@ -88,8 +90,12 @@ const receiptOverhead: Part = async ({ deliveries }) => {
   }
 };
 
+/** How soon the loop guard stops a runaway, and that it leaves a normal day alone (SPEC §10). */
+const loopGuard: Part = async ({ loopguard }) =>
+  (await runLoopguardBench(loopguard)).map((m) => ({ ...m, bench: BENCH }));
+
 /** The parts of the bench, in the order they run and are reported. */
-const PARTS: readonly Part[] = [receiptOverhead];
+const PARTS: readonly Part[] = [receiptOverhead, loopGuard];
 
 /** Run every part of the delivery bench. */
 export async function runDeliveryBench(options: DeliveryBenchOptions = DEFAULTS): Promise<Metric[]> {

@@ -1,8 +1,8 @@
-// The loop guard (SPEC §10): how soon it stops a runaway, and that it leaves normal work alone. Real
-// stores (asks, rate budgets) under a temporary OXTAIL_HOME, the default limits. A model takes seconds
-// per turn, so the "model pace" rows drive the stores with a scripted clock (one message every
-// `paceMs`) and report the scripted time until the first refusal; the "machine speed" row runs on the
-// real clock, as fast as the stores allow.
+// The loop guard (SPEC §10), a part of `npm run bench -- delivery`: how soon it stops a runaway, and
+// that it leaves normal work alone. Real stores (asks, rate budgets) under a temporary OXTAIL_HOME, the
+// default limits. A model takes seconds per turn, so the "model pace" rows drive the stores with a
+// scripted clock (one message every `paceMs`) and report the scripted time until the first refusal;
+// the "machine speed" row runs on the real clock, as fast as the stores allow.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -65,11 +65,13 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
   },
   delivery: async (quick) => {
     const { runDeliveryBench, DEFAULTS } = await import("./delivery.ts");
-    return runDeliveryBench(quick ? { deliveries: 200 } : DEFAULTS);
+    return runDeliveryBench(
+      quick ? { deliveries: 200, loopguard: { ...DEFAULTS.loopguard, collaborationHours: 2 } } : DEFAULTS,
+    );
   },
-  loopguard: async (quick) => {
-    const { runLoopguardBench, DEFAULTS } = await import("./loopguard.ts");
-    return runLoopguardBench(quick ? { ...DEFAULTS, collaborationHours: 2 } : DEFAULTS);
+  fleet: async (quick) => {
+    const { runFleetBench, DEFAULTS } = await import("./fleet.ts");
+    return runFleetBench(quick ? { ...DEFAULTS, messages: 2000, samples: 10, idleSeconds: 3 } : DEFAULTS);
   },
   nats: async (quick) => {
     const { runNatsBench, DEFAULTS } = await import("./nats.ts");

@@ -90,7 +90,7 @@ interface ReadResult {
   error: string | null;
 }
 
-function measure(file: string, mode: "tail" | "whole"): ReadResult {
+function measure(file: string, mode: "tail" | "whole" | "raw"): ReadResult {
   const out = execFileSync(
     process.execPath,
     [path.join(import.meta.dirname, "children", "opencode-read.mjs"), file, mode, String(TURNS)],
@@ -122,6 +122,7 @@ export async function runOpenCodeBench(options: OpenCodeBenchOptions = DEFAULTS)
       );
       measure(log, "tail"); // warm the server's page cache
       const tail = measure(log, "tail");
+      const raw = measure(log, "raw");
       const whole = measure(log, "whole");
       if (tail.error || tail.turns !== TURNS)
         throw new Error(`tail read failed: ${tail.error ?? `${tail.turns} turns`}`);
@@ -137,6 +138,16 @@ export async function runOpenCodeBench(options: OpenCodeBenchOptions = DEFAULTS)
           baseline: whole.error ? null : round(whole.ms),
           baseline_label: label,
           target: 100,
+        },
+        {
+          bench: BENCH,
+          metric: "opencode_server_alone_ms",
+          unit: "ms",
+          value: round(raw.ms),
+          baseline: null,
+          baseline_label:
+            "the adapter's own request, sent by plain node:http and not parsed: OpenCode's server's time",
+          target: null,
         },
         {
           bench: BENCH,

@@ -266,19 +266,38 @@ export async function runTokensBench(): Promise<Metric[]> {
       total_messages: tail.totalTurns,
     });
 
+    // The tools the first version did not have: a send's answer (with its delivery outlook), one
+    // receipt of message_status, and one entry of a broadcast's answer, per peer.
+    const sent = (
+      await observer.callTool({
+        name: "send_message",
+        arguments: { target: sender.client.session_id?.slice(0, 8), body: BODIES[0] },
+      })
+    ).structuredContent as { message_id: string };
+    const sendAnswer = bytes(sent);
+    const status = (await observer.callTool({ name: "message_status", arguments: { id: sent.message_id } }))
+      .structuredContent as { receipts: unknown[] };
+    const receipt = bytes(status.receipts[0]);
+    const broadcast = (
+      await observer.callTool({ name: "send_message", arguments: { target: "*", body: BODIES[1] } })
+    ).structuredContent as { messages: unknown[] };
+    if (broadcast.messages.length !== agents.length)
+      throw new Error(`broadcast reached ${broadcast.messages.length} of ${agents.length}`);
+    const broadcastEntry = broadcast.messages.reduce<number>((s, m) => s + bytes(m) + 1, 0) / agents.length;
+
     const metric = (
       name: string,
       unit: Metric["unit"],
       value: number,
-      baseline: number,
+      baseline: number | null,
       target: number | null,
     ): Metric => ({
       bench: BENCH,
       metric: name,
       unit,
       value: Math.round(value * 100) / 100,
-      baseline: Math.round(baseline * 100) / 100,
-      baseline_label: "v1 shape, same run",
+      baseline: baseline === null ? null : Math.round(baseline * 100) / 100,
+      baseline_label: baseline === null ? "new since v1" : "v1 shape, same run",
       target,
     });
     const tokens = (n: number) => Math.ceil(n / BYTES_PER_TOKEN);
@@ -297,6 +316,9 @@ export async function runTokensBench(): Promise<Metric[]> {
       metric("read_session_20_bytes", "bytes", readBytes, v1ReadBytes, null),
       metric("read_session_20_tokens", "tokens", tokens(readBytes), tokens(v1ReadBytes), null),
       metric("read_session_20_ratio", "ratio", readBytes / own, v1ReadBytes / own, TARGETS.readSessionRatio),
+      metric("send_answer_bytes", "bytes", sendAnswer, null, null),
+      metric("message_status_receipt_bytes", "bytes", receipt, null, null),
+      metric("broadcast_entry_bytes", "bytes", broadcastEntry, null, null),
     ];
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));

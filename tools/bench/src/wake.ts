@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Agent, oxtailInHome, type PrivateTmux, until } from "@oxtail/agents";
+import openCodeAdapter, { sessionUuid } from "@oxtail/client-opencode";
 import { type AgentRecord, processStartTime, readSleeper } from "@oxtail/core";
 import { createFsMailboxStore, createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import tmuxWake, { WAKE_TEXT } from "@oxtail/wake-tmux";
@@ -180,7 +181,83 @@ async function benchClaudeRewake(options: WakeBenchOptions): Promise<number[]> {
   }
 }
 
-/** Run the wake bench on both real clients. */
+/**
+ * OpenCode woken through its TUI's own server (`prompt_async`, nothing typed), N times, against
+ * oxtail's tmux wake of the same OpenCode in the same run (paste, then Enter: its ladder's second
+ * rung). Latency: the wake → the scripted model gets the woken turn's first request.
+ */
+async function benchOpenCode(options: WakeBenchOptions): Promise<{ prompt: number[]; tmux: number[] }> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-bench-opencode-home-"));
+  const project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-bench-opencode-")));
+  fs.mkdirSync(path.join(project, ".git"));
+  const agent = await Agent.start({
+    kind: "opencode",
+    projectDir: project,
+    env: { OXTAIL_HOME: home },
+    beforeStart: oxtailInHome("setup", "--opencode"),
+    script: Array.from({ length: 2 * options.wakes + 2 }, () => [{ say: "ok" }]),
+  });
+  try {
+    await agent.prompt("hello"); // the session exists from here on; the plugin has logged it
+    const sessions = (await (await fetch(new URL("session", agent.openCodeServer as string))).json()) as {
+      id: string;
+    }[];
+    const uuid = sessionUuid((sessions[0] as { id: string }).id);
+    const stateLog = path.join(home, "opencode", `${uuid}.jsonl`);
+    const pane = agent.tmux.pane(agent.session);
+    const peer: AgentRecord = {
+      ...record(agent.tmux, pane),
+      client: {
+        type: "opencode",
+        name: "opencode",
+        version: null,
+        session_id: uuid,
+        transcript_path: stateLog,
+        cwd: project,
+      },
+    };
+    const adapter = openCodeAdapter();
+    const promptAsync = adapter.wakeStrategies?.find((s) => s.name === "opencode-prompt-async");
+    if (!promptAsync) throw new Error("the OpenCode adapter has no opencode-prompt-async strategy");
+    const tmux = tmuxWake();
+    const once = async (wake: () => Promise<unknown>): Promise<number | null> => {
+      const turnsBefore = await agent.turnsDone();
+      const requests = agent.endpoint.mainRequests().length;
+      // The plugin logs idle when the last turn ended: prompt_async is ready only then.
+      await until(
+        "OpenCode idle",
+        30_000,
+        async () => (await promptAsync.readiness({ agent: peer, adapter, options: {} })).ready,
+      );
+      const started = performance.now();
+      await wake();
+      while (performance.now() - started < 8000) {
+        if (agent.endpoint.mainRequests().length > requests) {
+          const ms = performance.now() - started;
+          await until("the woken turn to end", 30_000, async () => (await agent.turnsDone()) > turnsBefore);
+          return ms;
+        }
+        await sleep(5);
+      }
+      return null;
+    };
+    const prompt: number[] = [];
+    const typed: number[] = [];
+    for (let i = 0; i < options.wakes; i++) {
+      const a = await once(() => promptAsync.wake({ agent: peer, adapter, options: {} }, {}));
+      if (a !== null) prompt.push(a);
+      const b = await once(() => tmux.wake({ agent: peer, adapter, options: { recipe: "paste-enter" } }));
+      if (b !== null) typed.push(b);
+    }
+    return { prompt, tmux: typed };
+  } finally {
+    await agent.stop();
+    fs.rmSync(project, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Run the wake bench on the real clients. */
 export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promise<Metric[]> {
   const metrics: Metric[] = [];
   const label = "wake → the client's transcript shows the new turn";
@@ -203,6 +280,26 @@ export async function runWakeBench(options: WakeBenchOptions = DEFAULTS): Promis
         value: latencies.length,
         baseline: burst,
         baseline_label: `old recipe (send-keys text, then Enter at once): ${burst} of ${options.burstTries} tries submitted, same run`,
+        target: options.wakes,
+      },
+    );
+  }
+  if (!options.clients || options.clients.includes("opencode")) {
+    const { prompt, tmux } = await benchOpenCode(options);
+    metrics.push(
+      ...latencyMetrics(BENCH, "opencode_prompt_async", prompt, {
+        baseline: tmux,
+        label: "oxtail's tmux wake (paste, then Enter) of the same OpenCode, same run",
+        targetP50: 1500,
+      }),
+      {
+        bench: BENCH,
+        metric: "opencode_prompt_async_submitted",
+        unit: "count",
+        better: "higher",
+        value: prompt.length,
+        baseline: tmux.length,
+        baseline_label: `tmux wakes that started a turn: ${tmux.length} of ${options.wakes}, same run`,
         target: options.wakes,
       },
     );

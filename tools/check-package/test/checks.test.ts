@@ -83,6 +83,7 @@ describe("checkManifest", () => {
       "@oxtail/client-gemini",
       "@oxtail/client-opencode",
       "@oxtail/core",
+      "@oxtail/fleet",
       "@oxtail/hook",
       "@oxtail/onboarding",
       "@oxtail/wake-tmux",

@@ -139,6 +139,16 @@ if (role === "bob") {
     });
     record("user", woken.text);
     if (found) {
+      // Bob is tempted to ask alice back while she waits on him: a cycle of waiting asks, the start of
+      // a loop that could run all night. oxtail refuses it before anything is sent.
+      report(
+        "ask_peer_refused",
+        await call("ask_peer", {
+          target: found[2] as string,
+          body: "Should I fix empty input before you cut the release?",
+          timeout_ms: 5000,
+        }),
+      );
       const answer = "Yes: trailing commas are fixed on main; empty input is next.";
       record("assistant", answer);
       report(
@@ -152,7 +162,9 @@ if (role === "bob") {
     }
     status("idle");
   }
-  await sleep(500);
+  // Mail a tool answer carried is acknowledged once the answer has been out for a moment (a cancel
+  // could still put it back): bob stays a little longer than that before his session ends.
+  await sleep(2500);
 } else {
   record("user", "Coordinate the release with whoever works on the parser.");
   report("set_my_state", await call("set_my_state", { purpose: "preparing the release notes" }));
@@ -167,19 +179,15 @@ if (role === "bob") {
     await sleep(200);
   }
   report("read_session", await call("read_session", { name: "bob", limit: 4 }));
-  report(
-    "send_message",
-    await call("send_message", { target: "bob", body: "FYI: I am cutting the release at 5pm." }),
-  );
+  const fyi = await call("send_message", { target: "bob", body: "FYI: I am cutting the release at 5pm." });
+  report("send_message", fyi);
   report("wake_status", await call("wake_status", { target: "bob" }));
-  report(
-    "ask_peer",
-    await call("ask_peer", {
-      target: "bob",
-      body: "Which parser edge cases are still open?",
-      timeout_ms: 30_000,
-    }),
-  );
+  const asked = await call("ask_peer", {
+    target: "bob",
+    body: "Which parser edge cases are still open?",
+    timeout_ms: 30_000,
+  });
+  report("ask_peer", asked);
   record("assistant", "Bob says two parser edge cases are open; holding the release until they are fixed.");
   // Act 2: once bob's sleeper waits, oxtail wakes him without typing into his pane.
   let status2 = await call("wake_status", { target: "bob" });
@@ -193,6 +201,15 @@ if (role === "bob") {
     await call("ask_peer", { target: "bob", body: "Did the trailing-comma fix land?", timeout_ms: 30_000 }),
   );
   record("assistant", "Trailing commas are fixed; cutting the release once empty input is done.");
+  // What became of alice's first two messages: the FYI was read (acknowledged once bob's answer had
+  // been out for a moment, a cancel could still have put it back), the question answered.
+  const ids = [fyi.message_id, asked.question_id];
+  let receipts = await call("message_status", { ids });
+  for (let i = 0; i < 50 && receipts.receipts?.[0]?.state === "queued"; i++) {
+    await sleep(100);
+    receipts = await call("message_status", { ids });
+  }
+  report("message_status", receipts);
 }
 status("idle");
 report("done", {});

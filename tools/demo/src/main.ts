@@ -2,8 +2,12 @@
 // each driving its own real oxtail server (the built apps/server). They find each other, post state
 // cards, read each other's transcript, exchange messages, and complete two ask_peer round trips: in the
 // first, oxtail wakes idle bob by typing into his pane; in the second, bob's asyncRewake sleeper (the real
-// hook program) wakes him with nothing typed. Then both screens are shown, and everything is removed.
-import { execFileSync } from "node:child_process";
+// hook program) wakes him with nothing typed; when he tries to ask alice back while she waits on him, the
+// loop guard refuses it, and alice reads her messages' receipts. Then both screens are shown, and everything
+// is removed. The story opens with `oxtail status` (the fleet view) once both have posted their cards;
+// with `--dashboard`, `oxtail dashboard` serves the fleet as a web page from the start and stays up at the
+// end until Ctrl-C.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -90,8 +94,18 @@ function narrate(e: Event): string | null {
       ].join("\n");
     case "send_message":
       return d.ok
-        ? `✉️  ${who} sends a message ${dim(`(id ${d.message_id})`)}`
+        ? `✉️  ${who} sends a message ${dim(`(id ${d.message_id}; delivery outlook: ${d.delivery_outlook?.path})`)}`
         : `✉️  ${who} could not send: ${d.error}`;
+    case "message_status":
+      return [
+        `🧾 ${who} checks what became of her messages:`,
+        ...(d.receipts ?? []).map(
+          (r) =>
+            `     ${r.id}: ${r.state}${r.delivered?.via ? ` (via ${r.delivered.via})` : ""}${r.replied ? ` ${dim(`answered by ${r.replied.reply_id}`)}` : ""}`,
+        ),
+      ].join("\n");
+    case "ask_peer_refused":
+      return `🛑 ${who} tries to ask alice back while she waits on him: ${d.ok === false ? `refused, ${d.error}` : "sent (no loop guard!)"} ${dim(`(${d.message ?? ""})`)}`;
     case "wake_status":
       return `🔔 ${who} asks whether bob can be woken: ${d.ready ? `yes, by ${d.strategy}` : "no"} ${dim(`(${d.reason})`)}`;
     case "ask_peer":
@@ -130,12 +144,46 @@ function sideBySide(left: string, right: string, width: number): string {
   ).join("\n");
 }
 
+/** The environment the person's own `oxtail` commands run with in this demo. */
+const cliEnv = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: os.homedir(),
+  OXTAIL_HOME: dirs.home,
+  CLAUDE_CONFIG_DIR: dirs.claude,
+  TMUX_TMPDIR: dirs.tmux,
+};
+const OXTAIL = path.join(ROOT, "apps/server/dist/main.mjs");
+
+/** `oxtail dashboard` for the demo's fleet; resolves to its URL. */
+async function startDashboard(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [OXTAIL, "dashboard"], {
+    cwd: dirs.project,
+    env: cliEnv,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  for (let i = 0; i < 200; i++) {
+    const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)?.[0];
+    if (url) return { child, url };
+    await sleep(50);
+  }
+  throw new Error(`oxtail dashboard did not start: ${out}`);
+}
+
 let code = 0;
+let dashboard: { child: ChildProcess; url: string } | null = null;
 try {
   console.log(dim(`project ${dirs.project}, OXTAIL_HOME ${dirs.home}, private tmux in ${dirs.tmux}\n`));
+  if (process.argv.includes("--dashboard")) {
+    dashboard = await startDashboard();
+    console.log(`${bold("dashboard")}: ${dashboard.url}\n`);
+  }
   start("bob");
   start("alice");
   let seen = 0;
+  const carded = new Set<string>();
+  let statusShown = false;
   const deadline = Date.now() + 90_000;
   const finished = new Set<string>();
   while (finished.size < 2) {
@@ -144,8 +192,19 @@ try {
     for (const line of lines.slice(seen)) {
       const event = JSON.parse(line) as Event;
       if (event.step === "done") finished.add(event.agent);
+      if (event.step === "set_my_state") carded.add(event.agent);
       const text = narrate(event);
       if (text) console.log(text);
+      if (!statusShown && carded.size === 2) {
+        // What the person sees of the fleet, from the project folder: `oxtail status`.
+        statusShown = true;
+        const status = execFileSync(process.execPath, [OXTAIL, "status"], {
+          cwd: dirs.project,
+          env: cliEnv,
+          encoding: "utf8",
+        });
+        console.log(`\n${bold("$ oxtail status")}\n${status}`);
+      }
     }
     seen = lines.length;
     await sleep(100);
@@ -155,10 +214,19 @@ try {
   console.log(
     sideBySide(tmux(["capture-pane", "-p", "-t", "alice"]), tmux(["capture-pane", "-p", "-t", "bob"]), width),
   );
+  if (dashboard) {
+    console.log(`\n${bold("dashboard")} still up: ${dashboard.url}  ${dim("(Ctrl-C ends the demo)")}`);
+    await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  }
 } catch (error) {
   code = 1;
   console.error(`demo failed: ${(error as Error).message}`);
 } finally {
+  if (dashboard && dashboard.child.exitCode === null) {
+    const gone = new Promise((r) => dashboard?.child.once("exit", r));
+    dashboard.child.kill("SIGTERM");
+    await gone;
+  }
   try {
     tmux(["kill-server"]);
   } catch {

@@ -16,6 +16,10 @@ export interface ToolResult {
   reply?: DemoMessage | null;
   messages?: DemoMessage[];
   line?: string;
+  question_id?: string;
+  message?: string;
+  delivery_outlook?: { path: string };
+  receipts?: { id: string; state: string; delivered?: { via?: string }; replied?: { reply_id: string } }[];
 }
 
 /** A message as read_my_messages / ask_peer return it. */

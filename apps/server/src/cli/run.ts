@@ -2,7 +2,7 @@
 // Subcommands loop over the loaded adapters by capability; their flags (`--<adapter>`, `--<option>`)
 // come from the adapters, never from a list of clients here.
 import os from "node:os";
-import { isOxtailError, resolveHome } from "@oxtail/core";
+import { isOxtailError, OxtailError, resolveHome } from "@oxtail/core";
 import { setupAdapters } from "@oxtail/onboarding";
 import tmuxWake from "@oxtail/wake-tmux";
 import { Command, CommanderError, Option } from "commander";
@@ -31,6 +31,7 @@ Environment:
   OXTAIL_RATE_PAIR_BURST, OXTAIL_RATE_PAIR_PER_HOUR,
   OXTAIL_RATE_PROJECT_BURST, OXTAIL_RATE_PROJECT_PER_HOUR
                               the loop guard's budgets (default 16 + 20/h per pair, 40 + 30/h per project)
+  OXTAIL_STALL_MINUTES        status, top, dashboard: busy this long with a silent transcript is "stalled" (default 5)
   MCP_TRACE_FILE              append an NDJSON trace here
 
 Run \`oxtail <command> --help\` for a command's options.`;
@@ -230,6 +231,71 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
     .option("--json", "print the result as JSON")
     .action(async (target: string, text: string, opts: Record<string, unknown>) => {
       code = await runAsk(operator(opts), target, text, opts.timeout as string | undefined);
+    });
+
+  const adapters = loaded.flatMap((l) => (l.adapter ? [l.adapter] : []));
+  program
+    .command("status")
+    .description(
+      "Show the agents of this folder's project once: client, busy/idle, state card, unread mail, who waits for whom, recent messages, and who needs you.",
+    )
+    .option("--json", "print the model as JSON (versioned shape: docs/fleet.md)")
+    .option("--all", "every project's agents, not only this folder's project")
+    .action(async (opts: Record<string, unknown>) => {
+      // The fleet view loads only for its commands.
+      const { runStatus } = await import("./fleet/status.js");
+      code = await runStatus({
+        adapters,
+        oxtailHome,
+        cwd,
+        env,
+        out: io.out,
+        json: opts.json === true,
+        all: opts.all === true,
+        ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+      });
+    });
+
+  program
+    .command("top")
+    .description(
+      "Watch the agents of this folder's project live in the terminal: select one (↑/↓), read its recent turns (enter), message it (m) or every agent (b); q quits.",
+    )
+    .option("--all", "every project's agents, not only this folder's project")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTop } = await import("./fleet/top.js");
+      code = await runTop({
+        adapters,
+        oxtailHome,
+        cwd,
+        env,
+        all: opts.all === true,
+        input: process.stdin,
+        output: process.stdout,
+      });
+    });
+
+  program
+    .command("dashboard")
+    .description(
+      "Serve a live local web page of this folder's project's agents: the fleet, who waits for whom, messages, recent turns, and a box to message them as you. Prints the URL (127.0.0.1, with a random token).",
+    )
+    .option("--all", "every project's agents, not only this folder's project")
+    .option("--port <port>", "the port to listen on (default: a free one)")
+    .action(async (opts: Record<string, unknown>) => {
+      const port = opts.port === undefined ? 0 : Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new OxtailError("invalid-input", `--port ${JSON.stringify(opts.port)} is not a port number.`);
+      const { runDashboard } = await import("./fleet/dashboard.js");
+      code = await runDashboard({
+        adapters,
+        oxtailHome,
+        cwd,
+        env,
+        all: opts.all === true,
+        port,
+        out: io.out,
+      });
     });
 
   program

@@ -8,16 +8,17 @@ type Entry =
   | ReturnType<typeof receiptOut>
   | { id: string; error: "not-found" | "out-of-scope" | "invalid-input"; message: string };
 
+/** A receipt as the model reads it: what did not happen (yet) is absent, not null. */
 function receiptOut(r: Receipt) {
   return {
     id: r.id,
     state: r.state,
-    to_session_id: r.to.session_id,
-    reply_to: r.reply_to,
+    ...(r.to.session_id ? { to_session_id: r.to.session_id } : {}),
+    ...(r.reply_to ? { reply_to: r.reply_to } : {}),
     queued_at: r.queued_at,
-    delivered: r.delivered,
-    replied: r.replied,
-    expired: r.expired,
+    ...(r.delivered ? { delivered: r.delivered.via ? r.delivered : { at: r.delivered.at } } : {}),
+    ...(r.replied ? { replied: r.replied } : {}),
+    ...(r.expired ? { expired: r.expired } : {}),
   };
 }
 

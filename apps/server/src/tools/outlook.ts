@@ -24,26 +24,13 @@ async function hookState(
   context: ServerContext,
   peer: AgentRecord,
   env: NodeJS.ProcessEnv,
-): Promise<{ state: HookState; roles: Set<HookRole>; why: string }> {
+): Promise<{ state: HookState; roles: Set<HookRole>; fix?: string }> {
   const adapter = context.adapterFor(peer.client.type);
   const roles = new Set((adapter?.hooks?.events ?? []).map((e) => e.role));
   const session = peer.client.session_id;
-  if (!adapter?.capabilities.hooks || roles.size === 0)
-    return {
-      state: "unsupported",
-      roles,
-      why: adapter
-        ? `${adapter.displayName} runs no oxtail hooks`
-        : "the peer's client is not known to oxtail",
-    };
-  if (!session)
-    return {
-      state: "unsupported",
-      roles,
-      why: "the peer has not told oxtail its session id, so its hooks cannot find this mail until it does",
-    };
-  if (readIdentityDrop(context.home, session))
-    return { state: "active", roles, why: `${adapter.displayName}'s oxtail hooks have run for this session` };
+  if (!adapter?.capabilities.hooks || roles.size === 0) return { state: "unsupported", roles };
+  if (!session) return { state: "unsupported", roles };
+  if (readIdentityDrop(context.home, session)) return { state: "active", roles };
   const configured = adapter.onboarding
     ? await adapter.onboarding
         .configured({
@@ -59,15 +46,11 @@ async function hookState(
         .catch(() => false)
     : false;
   return configured
-    ? {
-        state: "configured",
-        roles,
-        why: `${adapter.displayName}'s oxtail hooks are set up in this user's config (not seen running for this session yet)`,
-      }
+    ? { state: "configured", roles }
     : {
         state: "not-set-up",
         roles,
-        why: `oxtail's hooks are not set up for ${adapter.displayName} (oxtail setup --${adapter.name})`,
+        fix: `oxtail setup --${adapter.name} (sets up ${adapter.displayName}'s hooks)`,
       };
 }
 
@@ -94,49 +77,48 @@ export async function deliveryOutlook(
   ]);
   const busy = live?.state === "busy" ? true : live?.state === "idle" ? false : null;
   const usable = hooks.state === "active" || hooks.state === "configured";
-  const state =
-    busy === null ? "busy/idle unknown" : `${busy ? "busy" : "idle"} (${live?.reason ?? "liveness"})`;
+  // One sentence for the model: what happens, and the fix when hooks would help and are not set up.
+  // The long why (liveness, each wake strategy's readiness) is wake_status's and doctor's to give.
+  // A broadcast carries one outlook per peer: every byte here is paid once per copy.
+  const fix = hooks.state === "not-set-up" ? ` Fix: ${hooks.fix}.` : "";
   const out = (
     path: DeliveryOutlook["path"],
     why: string,
     strategy: string | null = null,
   ): DeliveryOutlook => ({
     path,
-    wake_strategy: strategy,
-    busy,
+    ...(strategy ? { wake_strategy: strategy } : {}),
+    ...(busy === null ? {} : { busy }),
     hooks: hooks.state,
-    reason: `${why}. Peer ${state}; ${hooks.why}.`,
+    reason: `${why}.${fix}`,
   });
   if (busy === true) {
     if (usable && hooks.roles.has("mid-turn"))
       return out(
         "hook-mid-turn",
-        `The peer is in a turn: its hook hands the message over before its next tool call${hooks.roles.has("before-idle") ? ", or when the turn ends" : ""}`,
+        `In a turn: its hook hands the message over before its next tool call${hooks.roles.has("before-idle") ? " or when the turn ends" : ""}`,
       );
     if (usable && hooks.roles.has("before-idle"))
-      return out(
-        "hook-end-of-turn",
-        "The peer is in a turn: its hook hands the message over when the turn ends",
-      );
+      return out("hook-end-of-turn", "In a turn: its hook hands the message over when the turn ends");
     return out(
       "read_my_messages-only",
-      "The peer is in a turn and no hook of its hands mail over (no wake runs on a busy peer): it sees the message when it calls read_my_messages",
+      "In a turn, and no hook of its hands mail over: it sees the message when it calls read_my_messages",
     );
   }
+  const idle = busy === false ? "Idle" : "Busy/idle unknown";
   if (wake.ready && wake.strategy)
     return out(
       "wake",
-      `The peer is not in a turn: ${kind === "ask" ? "ask_peer wakes it" : "it is woken as soon as the message lands"} (${wake.reason})`,
+      `${idle}: ${kind === "ask" ? "ask_peer wakes it" : "it is woken as soon as the message lands"} (${wake.strategy})`,
       wake.strategy,
     );
-  const wakeWhy = `no wake would run (${wake.reason})`;
   if (usable && (hooks.roles.has("next-prompt") || hooks.roles.has("session-start")))
     return out(
       "next-prompt",
-      `The peer's hook hands the message over with its next prompt (from its user or a wake), or at its next hook event if it is in a turn; ${wakeWhy}`,
+      `${idle}: its hook hands the message over with its next prompt (no wake would run)`,
     );
   return out(
     "read_my_messages-only",
-    `Nothing hands the message over: it waits until the peer calls read_my_messages; ${wakeWhy}`,
+    `${idle}: it waits until the peer calls read_my_messages (no hook or wake hands it over)`,
   );
 }

@@ -8,6 +8,10 @@ import { deliveryOutlook } from "./outlook.js";
 import { callerScope } from "./peers.js";
 import { ok } from "./result.js";
 
+/** The peer's session id, when it has told it (absent, not null, otherwise). */
+const toSession = (peer: AgentRecord) =>
+  peer.client.session_id ? { to_session_id: peer.client.session_id } : {};
+
 /**
  * send_message: fire-and-forget to a peer in scope, or one copy each to a list of peers or to every
  * peer (`"*"`); each copy gets its own id, receipt and delivery outlook. A repeated `idempotency_key`
@@ -19,6 +23,8 @@ export async function sendMessage(
   _extra: unknown,
   env: NodeJS.ProcessEnv,
 ) {
+  // A reply proves the model read the message it answers: its delivery is confirmed now.
+  if (args.reply_to) context.delivery.seen(args.reply_to);
   const { peers, broadcast } = await resolveTargets(context, args.target);
   const outlooks = await Promise.all(peers.map(({ peer }) => deliveryOutlook(context, peer, "send", env)));
   const project = callerScope(context).project.id;
@@ -42,14 +48,18 @@ export async function sendMessage(
     const peer = (peers[0] as { peer: AgentRecord }).peer;
     const result = await context.once(args.idempotency_key, "send_message", async () => {
       const message = await sendTo(peer);
-      return { message_id: message.id, to_session_id: peer.client.session_id };
+      return { message_id: message.id, ...toSession(peer) };
     });
     return ok({ ...result, delivery_outlook: outlooks[0] });
   }
   const result = await context.once(args.idempotency_key, "send_message", async () => {
     const messages: Record<string, unknown>[] = [];
     for (const [i, { target, peer }] of peers.entries()) {
-      const entry = { target, to_session_id: peer.client.session_id, delivery_outlook: outlooks[i] ?? null };
+      const entry = {
+        target,
+        ...(peer.client.session_id && peer.client.session_id !== target ? toSession(peer) : {}),
+        ...(outlooks[i] ? { delivery_outlook: outlooks[i] } : {}),
+      };
       try {
         messages.push({ ...entry, message_id: (await sendTo(peer)).id });
       } catch (error) {

@@ -22,7 +22,7 @@ export interface LoopGuardConfig {
  * and 30 an hour; a human turn at either agent refills both. Normal delegation (a question and its
  * answer every few minutes per pair) stays under them; two agents trading acknowledgements at a
  * model's pace (a message every ~15 s) are stopped within about 5 minutes, a ring of three within
- * about 12 (docs/benchmarks.md, "loopguard").
+ * about 12 (docs/benchmarks.md, "delivery").
  */
 export const DEFAULT_LOOP_GUARD: Readonly<LoopGuardConfig> = Object.freeze({
   enabled: true,

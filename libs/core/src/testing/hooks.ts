@@ -67,10 +67,13 @@ function jsonStrings(value: unknown): string[] {
   return [];
 }
 
-/** stdout that looks like JSON must be JSON; returns the parsed value, or undefined for plain text. */
+/**
+ * stdout that looks like JSON must be JSON; returns the parsed value, or undefined for plain text. A
+ * `[` followed by a word other than true/false/null (as in oxtail's own `[oxtail] …` framing) is text.
+ */
 function parsedStdout(answer: HookAnswer): unknown {
   const text = answer.stdout?.trim() ?? "";
-  if (!text.startsWith("{") && !text.startsWith("[")) return undefined;
+  if (!text.startsWith("{") && !/^\[\s*(?:[[{"\d\]-]|true\b|false\b|null\b)/.test(text)) return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {

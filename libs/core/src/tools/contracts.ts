@@ -111,14 +111,14 @@ export const DeliveryOutlookSchema = z.object({
     .describe(
       "hook-mid-turn: the peer is in a turn and its hook hands the message over before its next tool call (else when the turn ends); hook-end-of-turn: at the end of its current turn; wake: it is idle and a wake (wake_strategy) starts a turn with it; next-prompt: it gets it with its next prompt (from its user or a wake); read_my_messages-only: nothing hands it over, it waits until the peer calls read_my_messages.",
     ),
-  wake_strategy: z.string().nullable().describe("The wake strategy that would run (path wake)."),
-  busy: z.boolean().nullable().describe("True in a turn, false idle, null unknown."),
+  wake_strategy: z.string().optional().describe("The wake strategy that would run (path wake)."),
+  busy: z.boolean().optional().describe("True in a turn, false idle, absent when unknown."),
   hooks: z
     .enum(["active", "configured", "not-set-up", "unsupported"])
     .describe(
       "oxtail's hooks for the peer's client: active (seen running for this session), configured (set up in this user's config, not seen running yet), not-set-up, or unsupported (its client has none, or its session id is unknown).",
     ),
-  reason: z.string(),
+  reason: z.string().describe("Why, in one sentence, with the fix when there is one."),
 });
 /** A delivery outlook. */
 export type DeliveryOutlook = z.infer<typeof DeliveryOutlookSchema>;
@@ -127,20 +127,20 @@ export type DeliveryOutlook = z.infer<typeof DeliveryOutlookSchema>;
 const ReceiptOutSchema = z.object({
   id: z.string(),
   state: z.enum(RECEIPT_STATES),
-  to_session_id: z.string().nullable(),
-  reply_to: z.string().nullable(),
+  to_session_id: z.string().optional(),
+  reply_to: z.string().optional(),
   queued_at: z.string(),
   delivered: z
-    .object({ at: z.string(), via: z.enum(DELIVERY_VIAS).nullable() })
-    .nullable()
+    .object({ at: z.string(), via: z.enum(DELIVERY_VIAS).optional() })
+    .optional()
     .describe("When and how it was put in front of the peer's model."),
   replied: z
     .object({ at: z.string(), reply_id: z.string() })
-    .nullable()
+    .optional()
     .describe("The peer's first message with reply_to = this id."),
   expired: z
     .object({ at: z.string(), reason: z.enum(EXPIRY_REASONS) })
-    .nullable()
+    .optional()
     .describe(
       "Given up on: recipient-gone (its server ended before it had a session id), undelivered (24 h unread with no live recipient).",
     ),
@@ -155,8 +155,8 @@ const StatusErrorSchema = z.object({
 const BroadcastEntrySchema = z.object({
   target: z.string().describe('The target as given (for "*": the peer\'s session id, else its tmux name).'),
   message_id: z.string().nullable(),
-  to_session_id: z.string().nullable(),
-  delivery_outlook: DeliveryOutlookSchema.nullable(),
+  to_session_id: z.string().optional().describe("The peer's session id, when the target is not already it."),
+  delivery_outlook: DeliveryOutlookSchema.optional(),
   error: z.string().optional().describe("Why this copy was not sent (a storage failure); the others were."),
   message: z.string().optional(),
 });
