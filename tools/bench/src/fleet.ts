@@ -323,11 +323,12 @@ export async function runFleetBench(options: FleetBenchOptions = DEFAULTS): Prom
     });
     const scale = `${options.agents} agents, ${options.messages} messages`;
     return [
-      ...latencyMetrics(BENCH, "top_event_to_screen", top, { baseline: topBase, label, targetP50: null }),
+      // SPEC §8: an event on disk is on screen within 100 ms (p50).
+      ...latencyMetrics(BENCH, "top_event_to_screen", top, { baseline: topBase, label, targetP50: 100 }),
       ...latencyMetrics(BENCH, "dashboard_event_to_sse", dash, {
         baseline: dashBase,
         label,
-        targetP50: null,
+        targetP50: 100,
       }),
       {
         bench: BENCH,
