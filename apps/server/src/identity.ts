@@ -41,7 +41,17 @@ export function chooseDetection(reports: readonly AdapterDetection[]): AdapterDe
  * instance's record. Identity pinned by claim_session is kept.
  */
 export async function detectIdentity(context: ServerContext, env: NodeJS.ProcessEnv): Promise<void> {
+  // The other live agents: what they already hold (a client process, a pane) is not this server's.
+  const others = (await context.registry.list().catch(() => []))
+    .filter((r) => r.instance_id !== context.self.instance_id)
+    .map((r) => ({
+      sessionId: r.client.session_id,
+      clientPid: r.client.pid ?? null,
+      clientStartTime: r.client.start_time ?? null,
+      tmuxPane: r.tmux?.pane ?? null,
+    }));
   const detection: DetectionContext = {
+    otherAgents: others,
     env,
     clientInfo: context.clientInfo,
     pid: process.pid,

@@ -195,7 +195,17 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
   // 6. the TUI of this thread: the one Codex TUI in this folder that started just before the thread was created
   if (!session.tmuxPane && session.sessionId) {
     const born = uuidV7Time(session.sessionId);
-    const tuis = born === null ? [] : tuisStartedNear(born, context.cwd);
+    const near = born === null ? [] : tuisStartedNear(born, context.cwd);
+    // Two TUIs started close together in one folder: one that another live agent already holds with
+    // another thread (its own server found it first) is not this thread's.
+    const held = (pid: number) =>
+      (context.otherAgents ?? []).some(
+        (a) =>
+          a.clientPid === pid &&
+          a.sessionId !== session.sessionId &&
+          (a.clientStartTime === null || a.clientStartTime === processInfo(pid)?.startTime),
+      );
+    const tuis = near.length > 1 ? near.filter((pid) => !held(pid)) : near;
     const paneEnv = tuis.length === 1 && tuis[0] ? processEnvironment(tuis[0]) : null;
     take("tmuxPane", paneEnv?.TMUX_PANE ?? null);
     take("tmuxSocket", tmuxSocketFromEnv(paneEnv?.TMUX));
@@ -216,7 +226,7 @@ export async function detectCodex(context: DetectionContext, home: string): Prom
             ? `Codex TUI pid ${tuis[0]} in this folder started ${born - (processStartedAt(tuis[0] as number) ?? born)} ms before the thread was created${paneEnv?.TMUX_PANE ? `; its pane is ${paneEnv.TMUX_PANE}` : "; it runs outside tmux"}`
             : tuis.length === 0
               ? `no Codex TUI in this folder started in the ${TUI_START_WINDOW_MS / 1000} s before the thread was created`
-              : `${tuis.length} Codex TUIs in this folder started in the ${TUI_START_WINDOW_MS / 1000} s before the thread was created: ambiguous`,
+              : `${tuis.length} Codex TUIs in this folder started in the ${TUI_START_WINDOW_MS / 1000} s before the thread was created, none held by another agent: ambiguous`,
     });
   } else {
     strategies.push({

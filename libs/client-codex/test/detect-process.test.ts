@@ -88,4 +88,40 @@ describe("Codex detection finds the client process", () => {
     // The daemon is not the client: it serves every TUI.
     expect(report.session?.clientPid).not.toBe(daemon.pid);
   });
+
+  it("two TUIs of one folder started close together: the one another live agent holds with another thread is not this thread's", async () => {
+    const dir = tempDir();
+    const project = fs.realpathSync(fs.mkdtempSync(path.join(dir, "project-")));
+    const first = await codexProcess(dir, "echo up; read line", [], project);
+    const second = await codexProcess(dir, "echo up; read line", [], project);
+    const daemon = await codexProcess(dir, "sleep 30 & echo $!; wait", ["app-server"]);
+    const thread = uuidV7((processStartedAt(second.pid) as number) + 500);
+    const detect = (
+      otherAgents: { sessionId: string; clientPid: number; clientStartTime: string | null }[],
+    ) =>
+      codexAdapter({ codexHome: dir }).detect({
+        env: { CODEX_THREAD_ID: thread },
+        clientInfo: null,
+        pid: Number(daemon.line),
+        cwd: project,
+        startedAt: Date.now(),
+        otherAgents: otherAgents.map((a) => ({ ...a, tmuxPane: null })),
+      });
+    // Alone, the two are ambiguous: no client, no pane.
+    const alone = await detect([]);
+    expect(alone.session?.clientPid).toBeUndefined();
+    expect(alone.strategies.find((s) => s.strategy === "tui-by-thread-time")?.reason).toContain("ambiguous");
+    // The first TUI's own server registered it with its thread: the second is this thread's.
+    const other = uuidV7((processStartedAt(first.pid) as number) + 100);
+    const held = await detect([
+      { sessionId: other, clientPid: first.pid, clientStartTime: processStartTime(first.pid) },
+    ]);
+    expect(held.session).toMatchObject({
+      clientPid: second.pid,
+      clientStartTime: processStartTime(second.pid),
+    });
+    // A record naming a reused pid (another start time) proves nothing: still ambiguous.
+    const stale = await detect([{ sessionId: other, clientPid: first.pid, clientStartTime: "1" }]);
+    expect(stale.session?.clientPid).toBeUndefined();
+  });
 });

@@ -54,6 +54,7 @@ export type {
   DetectionContext,
   DetectionReport,
   Liveness,
+  OtherAgent,
   ReadTranscriptOptions,
   StrategyVerdict,
   ToolCallSummary,

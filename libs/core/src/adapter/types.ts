@@ -52,6 +52,19 @@ export interface DetectionContext {
   startedAt: number;
   /** The oxtail data directory, where hooks leave identity drops; null when unknown. */
   oxtailHome?: string | null;
+  /**
+   * The live agents other oxtail servers have registered (not this one), as far as this server can
+   * see them: a client process or pane another agent holds with another session is not this one's.
+   */
+  otherAgents?: readonly OtherAgent[];
+}
+
+/** Another live agent, as {@link DetectionContext.otherAgents} lists it. */
+export interface OtherAgent {
+  sessionId: string | null;
+  clientPid: number | null;
+  clientStartTime: string | null;
+  tmuxPane: string | null;
 }
 
 /** What one detection strategy found. */
