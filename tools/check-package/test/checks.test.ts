@@ -86,6 +86,7 @@ describe("checkManifest", () => {
       "@oxtail/fleet",
       "@oxtail/hook",
       "@oxtail/onboarding",
+      "@oxtail/transport-nats",
       "@oxtail/wake-tmux",
       "oxtail",
     ]);
