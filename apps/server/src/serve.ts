@@ -32,7 +32,15 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     runtime ??= import("./runtime.js").then((m) => m.startRuntime(env, delivery));
     return runtime;
   };
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await tools }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    // Traced (when a trace file is set): a client lists the tools when it has connected the server,
+    // which clients do in the background; before that its model is offered none of them.
+    if (env.MCP_TRACE_FILE)
+      void started()
+        .then((r) => r.context.tracer.trace({ kind: "mcp.tools-listed" }))
+        .catch(() => {});
+    return { tools: await tools };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
     (await started()).call(request, extra),
   );

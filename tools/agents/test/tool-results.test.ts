@@ -71,6 +71,7 @@ describe("what a real client passes to its model from a tool result with both bl
 describe("a real model acts on oxtail's compact results", () => {
   it("Claude Code finds a peer by its card, messages it by short id, and answers a message by from and id", async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-compact-home-"));
+    const trace = path.join(home, "trace.ndjson");
     const ownProject = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-compact-proj-")));
     fs.mkdirSync(path.join(ownProject, ".git"));
     // The peer: an oxtail server of its own (a Claude-like agent with a card), driven over MCP.
@@ -98,7 +99,13 @@ describe("a real model acts on oxtail's compact results", () => {
         projectDir: ownProject,
         tmux,
         name: "claude-compact",
-        mcpServers: { oxtail: { command: process.execPath, args: [SERVER], env: { OXTAIL_HOME: home } } },
+        mcpServers: {
+          oxtail: {
+            command: process.execPath,
+            args: [SERVER],
+            env: { OXTAIL_HOME: home, MCP_TRACE_FILE: trace },
+          },
+        },
         script: [
           [
             { tool: "list_project_sessions", server: "oxtail", args: {} },
@@ -134,6 +141,10 @@ describe("a real model acts on oxtail's compact results", () => {
         };
         return list.rows.some((r) => r.id === me.slice(0, 8));
       });
+      // ...and until Claude Code has listed its tools: before that, its model is offered none of them.
+      await until("Claude Code to list oxtail's tools", 60_000, () =>
+        fs.existsSync(trace) ? fs.readFileSync(trace, "utf8").includes('"kind":"mcp.tools-listed"') : false,
+      );
       const question = (
         await peer.callTool({ name: "send_message", arguments: { target: me, body: "are you there?" } })
       ).structuredContent as { message_id: string };
