@@ -1,12 +1,14 @@
 // `oxtail send` and `oxtail ask`: argument handling and output only; the work is core's (operator/).
 
-import { inertText, safeLabel } from "@oxtail/core";
+import { type ClientAdapter, inertText, safeLabel } from "@oxtail/core";
 import {
   createTracer,
   DEFAULT_ASK_TIMEOUT_MS,
   type LoadedAdapter,
+  type OperatorOptions,
   operatorAsk,
   operatorSend,
+  type Tracer,
 } from "@oxtail/core/runtime";
 import tmuxWake from "@oxtail/wake-tmux";
 
@@ -20,15 +22,33 @@ export interface OperatorCliContext {
   json: boolean;
 }
 
-function options(context: OperatorCliContext) {
-  const adapters = context.loaded.flatMap((l) => (l.adapter ? [l.adapter] : []));
+/**
+ * How the operator's messages are sent (core's operator/) from the command line, `oxtail top` and
+ * the dashboard: the project of `cwd`, every loaded wake strategy with tmux's, the loaded adapters.
+ */
+export function operatorOptions(context: {
+  adapters: readonly ClientAdapter[];
+  oxtailHome: string;
+  cwd: string;
+  tracer: Tracer;
+}): OperatorOptions {
+  const { adapters } = context;
   return {
     home: context.oxtailHome,
     cwd: context.cwd,
     strategies: [tmuxWake(), ...adapters.flatMap((a) => a.wakeStrategies ?? [])],
-    adapterFor: (type: string | null) => adapters.find((a) => a.name === type) ?? null,
-    tracer: createTracer(context.env.MCP_TRACE_FILE),
+    adapterFor: (type) => adapters.find((a) => a.name === type) ?? null,
+    tracer: context.tracer,
   };
+}
+
+function options(context: OperatorCliContext): OperatorOptions {
+  return operatorOptions({
+    adapters: context.loaded.flatMap((l) => (l.adapter ? [l.adapter] : [])),
+    oxtailHome: context.oxtailHome,
+    cwd: context.cwd,
+    tracer: createTracer(context.env.MCP_TRACE_FILE),
+  });
 }
 
 /** `oxtail send <target|*> <text>`: exit 0 once queued for every recipient. */

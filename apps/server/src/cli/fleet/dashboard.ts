@@ -10,7 +10,7 @@ import path from "node:path";
 import { type ClientAdapter, isOxtailError, safeLabel } from "@oxtail/core";
 import { createTracer, MAX_BODY_BYTES, operatorSend } from "@oxtail/core/runtime";
 import { type FleetWatch, watchFleet } from "@oxtail/fleet";
-import tmuxWake from "@oxtail/wake-tmux";
+import { operatorOptions } from "../operator.js";
 import { stallMsFrom } from "./stall.js";
 
 /** What `oxtail dashboard` needs. */
@@ -84,16 +84,14 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
   const hosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const origins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
-  const adapters = context.adapters;
   const sendAsOperator = (target: string, text: string) =>
     operatorSend(
-      {
-        home: context.oxtailHome,
+      operatorOptions({
+        adapters: context.adapters,
+        oxtailHome: context.oxtailHome,
         cwd: context.cwd,
-        strategies: [tmuxWake(), ...adapters.flatMap((a) => a.wakeStrategies ?? [])],
-        adapterFor: (type) => adapters.find((a) => a.name === type) ?? null,
         tracer,
-      },
+      }),
       target,
       text,
     );
@@ -200,7 +198,7 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
     home: context.oxtailHome,
     cwd: context.cwd,
     all: context.all,
-    adapters,
+    adapters: context.adapters,
     ...stall,
     tracer,
     onChange: (state) => {

@@ -3,7 +3,7 @@
 import type { ClientAdapter } from "@oxtail/core";
 import { createTracer, operatorSend } from "@oxtail/core/runtime";
 import { type FleetState, watchFleet } from "@oxtail/fleet";
-import tmuxWake from "@oxtail/wake-tmux";
+import { operatorOptions } from "../operator.js";
 import { clampSelection, render, type TopView } from "./screen.js";
 import { stallMsFrom } from "./stall.js";
 import { labelOf } from "./text.js";
@@ -71,18 +71,16 @@ export async function runTop(context: TopContext): Promise<number> {
   // The ages on screen move: one redraw every 5 s (a write of one screen, nothing read).
   const ticker = setInterval(draw, 5000);
   ticker.unref();
-  const adapters = context.adapters;
   const send = (target: string, text: string) => {
     view = { ...view, mode: { kind: "list" }, note: "sending…" };
     draw();
     operatorSend(
-      {
-        home: context.oxtailHome,
+      operatorOptions({
+        adapters: context.adapters,
+        oxtailHome: context.oxtailHome,
         cwd: context.cwd,
-        strategies: [tmuxWake(), ...adapters.flatMap((a) => a.wakeStrategies ?? [])],
-        adapterFor: (type) => adapters.find((a) => a.name === type) ?? null,
         tracer,
-      },
+      }),
       target,
       text,
     ).then(
