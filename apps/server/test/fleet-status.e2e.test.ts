@@ -1,11 +1,10 @@
 // `oxtail status` through the built CLI, over real built servers (simulated agents as in the demo)
 // under a temporary OXTAIL_HOME: agents with their client, busy/idle, card and unread mail, an ask
 // edge, a message on the timeline, attention flags, the versioned JSON shape and --all.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SERVER, until, World } from "./harness.ts";
+import { until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -20,26 +19,7 @@ afterEach(async () => {
 });
 
 /** The built CLI, run as the human in `cwd`. */
-function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [SERVER, ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: cwd,
-      OXTAIL_HOME: world.home,
-      TMUX_TMPDIR: world.tmux.tmpdir,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  return new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, out, err })),
-  );
-}
+const cli = (cwd: string, args: string[], env: Record<string, string> = {}) => world.cli(cwd, args, env);
 
 /** Claude Code's own word on a session's busy/idle (its session file, as the harness's other tests write it). */
 function sessionFile(

@@ -83,6 +83,30 @@ export class World {
   private readonly dirs: string[] = [];
   private readonly raws: RawServer[] = [];
 
+  /** The built CLI (`oxtail <args>`), run as the human in `cwd` against this world's data and tmux. */
+  cli(
+    cwd: string,
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: number | null; out: string; err: string }> {
+    const child = spawn(process.execPath, [SERVER, ...args], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: cwd,
+        OXTAIL_HOME: this.home,
+        TMUX_TMPDIR: this.tmux.tmpdir,
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out, err })));
+  }
+
   /** A fresh project folder (with .git) under a private temp dir. */
   project(name = "proj"): string {
     const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `oxtail-${name}-`)));

@@ -1,8 +1,7 @@
 // Operator messages through the built CLI (`oxtail send`, `oxtail ask`) to agents served by the real
 // built server: origin "operator", framed as the user's, never rate-limited, `*` for every agent.
-import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SERVER, until, World } from "./harness.ts";
+import { until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -18,26 +17,7 @@ afterEach(async () => {
 type Msg = { id: string; body: string; origin?: string; from: string };
 
 /** The built CLI, run as the human in `cwd`. */
-function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [SERVER, ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: cwd,
-      OXTAIL_HOME: world.home,
-      TMUX_TMPDIR: world.tmux.tmpdir,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  return new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, out, err })),
-  );
-}
+const cli = (cwd: string, args: string[], env: Record<string, string> = {}) => world.cli(cwd, args, env);
 
 describe("operator messages", () => {
   it("oxtail send: to one agent by tmux name and to every agent with *, origin operator, never rate-limited", async () => {
