@@ -56,13 +56,7 @@ const line = (record: unknown) => `${JSON.stringify(record)}\n`;
 async function startDashboard(cwd: string, env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, [SERVER, "dashboard"], {
     cwd,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: cwd,
-      OXTAIL_HOME: world.home,
-      TMUX_TMPDIR: world.tmux.tmpdir,
-      ...env,
-    },
+    env: world.cliEnv(cwd, env),
     stdio: ["pipe", "pipe", "pipe"],
   });
   dashboard = child;

@@ -83,6 +83,17 @@ export class World {
   private readonly dirs: string[] = [];
   private readonly raws: RawServer[] = [];
 
+  /** The environment the human's `oxtail` commands get in `cwd`: this world's data and tmux. */
+  cliEnv(cwd: string, env: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? "",
+      HOME: cwd,
+      OXTAIL_HOME: this.home,
+      TMUX_TMPDIR: this.tmux.tmpdir,
+      ...env,
+    };
+  }
+
   /** The built CLI (`oxtail <args>`), run as the human in `cwd` against this world's data and tmux. */
   cli(
     cwd: string,
@@ -91,13 +102,7 @@ export class World {
   ): Promise<{ code: number | null; out: string; err: string }> {
     const child = spawn(process.execPath, [SERVER, ...args], {
       cwd,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: cwd,
-        OXTAIL_HOME: this.home,
-        TMUX_TMPDIR: this.tmux.tmpdir,
-        ...env,
-      },
+      env: this.cliEnv(cwd, env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
