@@ -35,7 +35,7 @@ export interface Runtime {
  * instance's detection and registration, and the tool calls. Started once the MCP handshake can be
  * answered; every tool call waits for detection and registration (`context.ready`).
  */
-export function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLedger): Runtime {
+export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLedger): Promise<Runtime> {
   const home = resolveHome(env);
   try {
     ensurePrivateDir(home);
@@ -53,9 +53,9 @@ export function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLedger): 
   delivery.useTracer(tracer);
   const version = readVersion();
   const cwd = process.cwd();
-  let transport: ReturnType<typeof configuredTransport>;
+  let transport: Awaited<ReturnType<typeof configuredTransport>>;
   try {
-    transport = configuredTransport(env, home, cwd, tracer);
+    transport = await configuredTransport(env, home, cwd, tracer);
   } catch (error) {
     // A transport that cannot be set up (unknown name, no shared project name): say so and stop.
     process.stderr.write(`[oxtail] ${(error as Error).message}\n`);

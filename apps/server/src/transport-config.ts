@@ -1,6 +1,5 @@
 import { OxtailError } from "@oxtail/core";
 import { createFsTransport, createProjectResolver, type Tracer, type Transport } from "@oxtail/core/runtime";
-import { createNatsTransport, hostId, projectIdentity } from "@oxtail/transport-nats";
 
 /** `OXTAIL_NATS_PRESENCE_TTL_MS`: how long a machine that went away stays listed (when the bucket is made). */
 function presenceTtl(env: NodeJS.ProcessEnv): { presenceTtlMs?: number } {
@@ -27,12 +26,12 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
  * `OXTAIL_NATS_CA` (a CA file for TLS) and `OXTAIL_NATS_DOMAIN` (the JetStream domain, through a leaf node); `OXTAIL_NATS_PRESENCE_TTL_MS` sets the presence TTL. `invalid-input` for anything else, or for a project that
  * has no name every machine shares (no git remote and no `OXTAIL_PROJECT`).
  */
-export function configuredTransport(
+export async function configuredTransport(
   env: NodeJS.ProcessEnv,
   home: string,
   cwd: string,
   tracer?: Tracer,
-): Transport {
+): Promise<Transport> {
   const name = env.OXTAIL_TRANSPORT?.trim() || "fs";
   if (name === "fs") return createFsTransport({ home, ...(tracer ? { tracer } : {}) });
   if (name !== "nats")
@@ -40,6 +39,8 @@ export function configuredTransport(
       "invalid-input",
       `OXTAIL_TRANSPORT=${JSON.stringify(name.slice(0, 40))} is not a transport; use one of ${TRANSPORT_NAMES.join(", ")}.`,
     );
+  // Loaded only here: the NATS client's modules would stay resident in every server on the data directory.
+  const { createNatsTransport, hostId, projectIdentity } = await import("@oxtail/transport-nats");
   return createNatsTransport({
     url: env.OXTAIL_NATS_URL?.trim() || DEFAULT_NATS_URL,
     credsFile: env.OXTAIL_NATS_CREDS?.trim() || null,

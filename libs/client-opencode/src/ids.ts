@@ -1,4 +1,7 @@
-import crypto from "node:crypto";
+import { createRequire } from "node:module";
+
+// node:crypto is loaded on first use: every oxtail server loads this adapter, most never hash an OpenCode id.
+const require = createRequire(import.meta.url);
 
 /** What an OpenCode session id looks like (`ses_` and base62, measured on 1.18.33): anything else is refused. */
 export const OPENCODE_SESSION_RE = /^ses_[0-9A-Za-z]{1,64}$/;
@@ -15,7 +18,8 @@ export function isOpenCodeSessionId(value: unknown): value is string {
  * state log, keyed by this UUID.
  */
 export function sessionUuid(openCodeSessionId: string): string {
-  const hash = crypto.createHash("sha256").update(`opencode-session:${openCodeSessionId}`).digest();
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  const hash = createHash("sha256").update(`opencode-session:${openCodeSessionId}`).digest();
   hash[6] = ((hash[6] as number) & 0x0f) | 0x80;
   hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
   const x = hash.subarray(0, 16).toString("hex");

@@ -1,4 +1,3 @@
-import http from "node:http";
 import { processEnvironment } from "@oxtail/core";
 import type { StateLine } from "./state.js";
 
@@ -56,13 +55,16 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
  * `fetch`'s HTTP stack costs an oxtail server about 20 MB of memory for good (measured on Node 20),
  * and a loopback request needs none of it. Redirects are not followed.
  */
-export function serverRequest(
+export async function serverRequest(
   state: StateLine,
   route: string,
   init: { method?: string; body?: unknown; deadline?: number; signal?: AbortSignal | undefined } = {},
 ): Promise<ServerAnswer> {
   const { url, reason } = loopbackServer(state.serverUrl);
-  if (!url) return Promise.reject(new Error(reason));
+  if (!url) throw new Error(reason);
+  // Loaded on first use: every oxtail server loads this adapter, and node:http's modules stay resident
+  // in each one (docs/benchmarks.md, footprint).
+  const { default: http } = await import("node:http");
   const limit = Math.min(Date.now() + REQUEST_TIMEOUT_MS, init.deadline ?? Number.POSITIVE_INFINITY);
   const signals = [AbortSignal.timeout(Math.max(1, limit - Date.now()))];
   if (init.signal) signals.push(init.signal);

@@ -1,6 +1,5 @@
 // Doctor checks that try what the client would run, for adapters' `check()`: the configured MCP
 // server is started and asked for its tools, a configured hook command is run with a test payload.
-import { randomUUID } from "node:crypto";
 import type { CommandLine, DoctorCheck, DoctorContext } from "@oxtail/core";
 import { commandLine } from "./command-hooks.js";
 
@@ -47,6 +46,7 @@ export async function probeHookCheck(
   context: DoctorContext,
   hook: { label: string; command: string; event: string; payload?: Record<string, unknown>; fix: string },
 ): Promise<DoctorCheck> {
+  const { randomUUID } = await import("node:crypto");
   const sessionId = randomUUID();
   const payload = { session_id: sessionId, hook_event_name: hook.event, cwd: context.cwd, ...hook.payload };
   const run = await context.probeHook(hook.command, JSON.stringify(payload));

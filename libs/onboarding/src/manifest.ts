@@ -1,11 +1,14 @@
 // The setup manifest: what `oxtail setup` changed, so that `oxtail uninstall` can undo it exactly.
 // It lives in `$OXTAIL_HOME/setup/` with the original bytes of the files setup changed
 // (docs/protocol.md, "Setup manifest"); never beside the user's files.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { OxtailError } from "@oxtail/core";
 import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from "@oxtail/core/runtime";
+
+// node:crypto is loaded on first use: every oxtail server loads onboarding, and only setup hashes.
+const require = createRequire(import.meta.url);
 
 /** The manifest's format version. */
 export const SETUP_MANIFEST_VERSION = 1;
@@ -42,6 +45,7 @@ export interface SetupManifest {
 
 /** The SHA-256 (hex) of a text's UTF-8 bytes. */
 export function sha256(text: string): string {
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 

@@ -12,9 +12,9 @@ export async function transportCheck(
   oxtailHome: string,
   cwd: string,
 ): Promise<DoctorCheck> {
-  let transport: ReturnType<typeof configuredTransport>;
+  let transport: Awaited<ReturnType<typeof configuredTransport>>;
   try {
-    transport = configuredTransport(env, oxtailHome, cwd);
+    transport = await configuredTransport(env, oxtailHome, cwd);
   } catch (error) {
     return {
       status: "fix",
