@@ -45,26 +45,28 @@ export const ToolErrorSchema = z.object({
 /** The error result of a tool. */
 export type ToolError = z.infer<typeof ToolErrorSchema>;
 
-const target = z.string().min(1).max(512).describe("Peer's tmux name or session id");
+const target = () => z.string().min(1).max(512).describe("Peer's tmux name or session id");
 /** ask_peer's target: one peer, said plainly when a list or `"*"` is given. */
-const askTarget = z
-  .string({
-    error: (issue) =>
-      Array.isArray(issue.input)
-        ? 'ask_peer asks exactly one peer; to reach several, use send_message with a list of targets or "*"'
-        : undefined,
-  })
-  .min(1)
-  .max(512)
-  .refine((t) => t !== "*", {
-    message: 'ask_peer asks exactly one peer; to reach every peer, use send_message with target "*"',
-  })
-  .describe("One peer's tmux name or session id");
-const sendTarget = z
-  .union([target, z.array(target).min(1).max(1000)])
-  .describe(`A peer, a list of peers (at most ${MAX_BROADCAST_TARGETS}), or "*" for all`);
-const projectRoot = z.string().max(4096).optional().describe("Omit: inferred from your cwd");
-const sessionId = z.string().max(128).describe("Your client's session id (UUID)");
+const askTarget = () =>
+  z
+    .string({
+      error: (issue) =>
+        Array.isArray(issue.input)
+          ? 'ask_peer asks exactly one peer; to reach several, use send_message with a list of targets or "*"'
+          : undefined,
+    })
+    .min(1)
+    .max(512)
+    .refine((t) => t !== "*", {
+      message: 'ask_peer asks exactly one peer; to reach every peer, use send_message with target "*"',
+    })
+    .describe("One peer's tmux name or session id");
+const sendTarget = () =>
+  z
+    .union([target(), z.array(target()).min(1).max(1000)])
+    .describe(`A peer, a list of peers (at most ${MAX_BROADCAST_TARGETS}), or "*" for all`);
+const projectRoot = () => z.string().max(4096).optional().describe("Omit: inferred from your cwd");
+const sessionId = () => z.string().max(128).describe("Your client's session id (UUID)");
 const body = (what: string) =>
   z
     .string()
@@ -72,12 +74,13 @@ const body = (what: string) =>
     .max(MAX_BODY_BYTES)
     .refine((b) => Buffer.byteLength(b, "utf8") <= MAX_BODY_BYTES, `at most ${MAX_BODY_BYTES} bytes in UTF-8`)
     .describe(`${what}: plain text, at most ${MAX_BODY_BYTES / 1024} KiB`);
-const idempotencyKey = z
-  .string()
-  .min(1)
-  .max(MAX_IDEMPOTENCY_KEY_CHARS)
-  .optional()
-  .describe("A retry with the same key sends nothing new");
+const idempotencyKey = () =>
+  z
+    .string()
+    .min(1)
+    .max(MAX_IDEMPOTENCY_KEY_CHARS)
+    .optional()
+    .describe("A retry with the same key sends nothing new");
 
 /** A wake as `ask_peer` and `wake_status` report it. */
 export const WakeReportSchema = z.object({
@@ -124,99 +127,109 @@ export const DeliveryOutlookSchema = z.object({
 export type DeliveryOutlook = z.infer<typeof DeliveryOutlookSchema>;
 
 /** A message's receipt as `message_status` returns it. */
-const ReceiptOutSchema = z.object({
-  id: z.string(),
-  state: z.enum(RECEIPT_STATES),
-  to_session_id: z.string().optional(),
-  reply_to: z.string().optional(),
-  queued_at: z.string(),
-  delivered: z
-    .object({ at: z.string(), via: z.enum(DELIVERY_VIAS).optional() })
-    .optional()
-    .describe("When and how it was put in front of the peer's model."),
-  replied: z
-    .object({ at: z.string(), reply_id: z.string() })
-    .optional()
-    .describe("The peer's first message with reply_to = this id."),
-  expired: z
-    .object({ at: z.string(), reason: z.enum(EXPIRY_REASONS) })
-    .optional()
-    .describe(
-      "Given up on: recipient-gone (its server ended before it had a session id), undelivered (24 h unread with no live recipient).",
-    ),
-});
+const ReceiptOutSchema = () =>
+  z.object({
+    id: z.string(),
+    state: z.enum(RECEIPT_STATES),
+    to_session_id: z.string().optional(),
+    reply_to: z.string().optional(),
+    queued_at: z.string(),
+    delivered: z
+      .object({ at: z.string(), via: z.enum(DELIVERY_VIAS).optional() })
+      .optional()
+      .describe("When and how it was put in front of the peer's model."),
+    replied: z
+      .object({ at: z.string(), reply_id: z.string() })
+      .optional()
+      .describe("The peer's first message with reply_to = this id."),
+    expired: z
+      .object({ at: z.string(), reason: z.enum(EXPIRY_REASONS) })
+      .optional()
+      .describe(
+        "Given up on: recipient-gone (its server ended before it had a session id), undelivered (24 h unread with no live recipient).",
+      ),
+  });
 
-const StatusErrorSchema = z.object({
-  id: z.string(),
-  error: z.enum(["not-found", "out-of-scope", "invalid-input"]),
-  message: z.string(),
-});
+const StatusErrorSchema = () =>
+  z.object({
+    id: z.string(),
+    error: z.enum(["not-found", "out-of-scope", "invalid-input"]),
+    message: z.string(),
+  });
 
-const BroadcastEntrySchema = z.object({
-  target: z.string().describe('The target as given (for "*": the peer\'s session id, else its tmux name).'),
-  message_id: z.string().nullable(),
-  to_session_id: z.string().optional().describe("The peer's session id, when the target is not already it."),
-  delivery_outlook: DeliveryOutlookSchema.optional(),
-  error: z.string().optional().describe("Why this copy was not sent (a storage failure); the others were."),
-  message: z.string().optional(),
-});
+const BroadcastEntrySchema = () =>
+  z.object({
+    target: z.string().describe('The target as given (for "*": the peer\'s session id, else its tmux name).'),
+    message_id: z.string().nullable(),
+    to_session_id: z
+      .string()
+      .optional()
+      .describe("The peer's session id, when the target is not already it."),
+    delivery_outlook: DeliveryOutlookSchema.optional(),
+    error: z.string().optional().describe("Why this copy was not sent (a storage failure); the others were."),
+    message: z.string().optional(),
+  });
 
-const LivenessSchema = z.object({
-  state: z.enum(["busy", "idle", "unknown"]),
-  last_activity: z.string().nullable(),
-  reason: z.string(),
-});
+const LivenessSchema = () =>
+  z.object({
+    state: z.enum(["busy", "idle", "unknown"]),
+    last_activity: z.string().nullable(),
+    reason: z.string(),
+  });
 
 /** A relative age, e.g. `12s`, `5m`, `3h`, `2d`. */
-const age = z.string().regex(/^\d+[smhd]$/);
+const age = () => z.string().regex(/^\d+[smhd]$/);
 
 /** One row of list_project_sessions: fields that do not apply are absent. */
-const SessionRowSchema = z.object({
-  name: z.string().optional().describe("tmux session name."),
-  id: z.string().optional().describe("Session id, short (a unique prefix works as a target)."),
-  client: z.string().optional(),
-  busy: z.boolean().optional().describe("Absent when unknown."),
-  card: z.string().optional().describe("The agent's state card."),
-  active: age.optional().describe("Time since its last activity."),
-  worktree: z.string().optional().describe("Its worktree, when not yours: a path relative to yours."),
-  me: z.literal(true).optional(),
-});
+const SessionRowSchema = () =>
+  z.object({
+    name: z.string().optional().describe("tmux session name."),
+    id: z.string().optional().describe("Session id, short (a unique prefix works as a target)."),
+    client: z.string().optional(),
+    busy: z.boolean().optional().describe("Absent when unknown."),
+    card: z.string().optional().describe("The agent's state card."),
+    active: age().optional().describe("Time since its last activity."),
+    worktree: z.string().optional().describe("Its worktree, when not yours: a path relative to yours."),
+    me: z.literal(true).optional(),
+  });
 
 /** A message as tools hand it to the model. */
-const MessageOutSchema = z.object({
-  id: z.string(),
-  from: z.string().describe("The sender: its short session id (a target), or its name when it has none."),
-  body: z.string(),
-  re: z.string().optional().describe("The id of the message this one answers."),
-  age,
-  origin: z
-    .literal("operator")
-    .optional()
-    .describe("Present when the user sent it (the oxtail command line): the user's own request."),
-  redelivered: z
-    .literal(true)
-    .optional()
-    .describe("Handed out before by a reader that stopped before it was confirmed: you may have seen it."),
-});
+const MessageOutSchema = () =>
+  z.object({
+    id: z.string(),
+    from: z.string().describe("The sender: its short session id (a target), or its name when it has none."),
+    body: z.string(),
+    re: z.string().optional().describe("The id of the message this one answers."),
+    age: age(),
+    origin: z
+      .literal("operator")
+      .optional()
+      .describe("Present when the user sent it (the oxtail command line): the user's own request."),
+    redelivered: z
+      .literal(true)
+      .optional()
+      .describe("Handed out before by a reader that stopped before it was confirmed: you may have seen it."),
+  });
 
 /**
  * One turn of a transcript: its text under its role (`{ "user": "…" }`), the tool calls it made as
  * `name: arguments → result` lines.
  */
-const TurnSchema = z.object({
-  user: z.string().optional(),
-  assistant: z.string().optional(),
-  system: z.string().optional(),
-  peer: z
-    .string()
-    .optional()
-    .describe("Another agent's message that reached the session through the client's own messaging."),
-  from: z.string().optional().describe("For a peer turn: the sender, as the client names it."),
-  tools: z.array(z.string()).optional(),
-});
+const TurnSchema = () =>
+  z.object({
+    user: z.string().optional(),
+    assistant: z.string().optional(),
+    system: z.string().optional(),
+    peer: z
+      .string()
+      .optional()
+      .describe("Another agent's message that reached the session through the client's own messaging."),
+    from: z.string().optional().describe("For a peer turn: the sender, as the client names it."),
+    tools: z.array(z.string()).optional(),
+  });
 
-const ok = { ok: z.literal(true), schema_version: z.literal(TOOL_SCHEMA_VERSION) };
-const scopeOut = {
+const ok = () => ({ ok: z.literal(true), schema_version: z.literal(TOOL_SCHEMA_VERSION) });
+const scopeOut = () => ({
   project_root: z
     .string()
     .describe("The worktree that named the project: yours, or the one project_root is in."),
@@ -226,7 +239,7 @@ const scopeOut = {
   inferred: z
     .boolean()
     .describe("True when the project was inferred from your cwd, false when project_root named it."),
-};
+});
 
 /** One tool's contract: name, description for the model, schemas and annotations. */
 export interface ToolContract<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
@@ -256,96 +269,118 @@ const localWrite: ToolAnnotations = {
   openWorldHint: false,
 };
 
-/** Every MCP tool of SPEC §3, by name. The server wires handlers to these. */
-export const TOOL_CONTRACTS = {
-  list_project_sessions: {
+/**
+ * Builds an object whose every property is built on first read, once: `builders[name]()`. Tool
+ * contracts are built this way because a server calls few of its tools, and their zod schemas, built
+ * at import, stayed resident in every server (docs/benchmarks.md, footprint).
+ */
+function builtOnFirstRead<T extends Record<string, () => unknown>>(
+  builders: T,
+): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const built = {} as { [K in keyof T]: ReturnType<T[K]> };
+  for (const name of Object.keys(builders) as (keyof T & string)[]) {
+    Object.defineProperty(built, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = builders[name]?.();
+        Object.defineProperty(built, name, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return built;
+}
+
+const TOOL_CONTRACT_BUILDERS = {
+  list_project_sessions: () => ({
     name: "list_project_sessions",
     title: "List project sessions",
     description:
       "List the agents in this project (all worktrees) with id, client, busy/idle and state card. Start here.",
-    input: z.object({ project_root: projectRoot }),
+    input: z.object({ project_root: projectRoot() }),
     output: z.object({
-      ...ok,
-      ...scopeOut,
-      rows: z.array(SessionRowSchema),
+      ...ok(),
+      ...scopeOut(),
+      rows: z.array(SessionRowSchema()),
       error: z
         .string()
         .optional()
         .describe("Non-fatal: tmux is absent or has no server; registry rows still listed."),
     }),
     annotations: readOnly,
-  },
-  read_session: {
+  }),
+  read_session: () => ({
     name: "read_session",
     title: "Read a peer's session",
     description: "Read a peer's latest turns, or its terminal screen (mode pane). Does not message it.",
     input: z.object({
-      name: target,
-      project_root: projectRoot,
+      name: target(),
+      project_root: projectRoot(),
       mode: z.enum(["auto", "transcript", "pane"]).default("auto"),
       limit: z.number().int().min(1).max(500).default(20),
       pane_lines: z.number().int().min(1).max(2000).default(80),
     }),
     output: z.object({
-      ...ok,
+      ...ok(),
       mode: z.enum(["transcript", "pane"]),
       id: z.string().optional().describe("The peer's short session id."),
       client: z.string().optional(),
       worktree: z.string().optional().describe("The peer's worktree, when not yours: relative to yours."),
-      turns: z.array(TurnSchema).optional().describe("Oldest first."),
-      newest: age.optional().describe("Age of the newest turn."),
+      turns: z.array(TurnSchema()).optional().describe("Oldest first."),
+      newest: age().optional().describe("Age of the newest turn."),
       truncated: z.literal(true).optional().describe("Older turns exist."),
       total_turns: z.number().optional(),
       pane_text: z.string().optional(),
     }),
     annotations: readOnly,
-  },
-  claim_session: {
+  }),
+  claim_session: () => ({
     name: "claim_session",
     title: "Claim my session id",
     description:
       "Tell oxtail your session id, only when get_my_session shows none (its hint says where to find it).",
-    input: z.object({ session_id: sessionId }),
-    output: z.object({ ...ok, session_id: z.string(), transcript_path: z.string().nullable() }),
+    input: z.object({ session_id: sessionId() }),
+    output: z.object({ ...ok(), session_id: z.string(), transcript_path: z.string().nullable() }),
     annotations: localWrite,
     fieldErrors: { session_id: "invalid-session-id" },
-  },
-  set_my_state: {
+  }),
+  set_my_state: () => ({
     name: "set_my_state",
     title: "Set my state card",
     description: "Post a one-line card saying what you are working on; peers see it in the list.",
     input: z.object({
       purpose: z.string().max(MAX_PURPOSE_CHARS).describe(`At most ${MAX_PURPOSE_CHARS} characters`),
     }),
-    output: z.object({ ...ok, state: StateCardSchema }),
+    output: z.object({ ...ok(), state: StateCardSchema }),
     annotations: localWrite,
     fieldErrors: { purpose: "invalid-state" },
-  },
-  send_message: {
+  }),
+  send_message: () => ({
     name: "send_message",
     title: "Send a message to a peer",
     description: 'Message one peer, a list, or "*" (all); does NOT wait for an answer (ask_peer does).',
     input: z.object({
-      target: sendTarget,
+      target: sendTarget(),
       body: body("The message"),
       reply_to: z.string().max(64).optional(),
-      idempotency_key: idempotencyKey,
+      idempotency_key: idempotencyKey(),
     }),
     output: z.object({
-      ...ok,
+      ...ok(),
       message_id: z.string().optional().describe("One target: the message's id."),
       to_session_id: z.string().nullable().optional(),
       delivery_outlook: DeliveryOutlookSchema.optional(),
       messages: z
-        .array(BroadcastEntrySchema)
+        .array(BroadcastEntrySchema())
         .optional()
         .describe('A list or "*": one entry per peer, each with its own id, receipt and outlook.'),
       replayed: z.literal(true).optional(),
     }),
     fieldErrors: { body: "body-too-large" },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  },
-  read_my_messages: {
+  }),
+  read_my_messages: () => ({
     name: "read_my_messages",
     title: "Read my messages",
     description: "Take the messages peers sent you, oldest first. Answer with send_message(reply_to=id).",
@@ -366,61 +401,61 @@ export const TOOL_CONTRACTS = {
         .describe(`Default ${DEFAULT_READ_MAX_BYTES}`),
     }),
     output: z.object({
-      ...ok,
-      messages: z.array(MessageOutSchema),
+      ...ok(),
+      messages: z.array(MessageOutSchema()),
       remaining: z.number().int(),
       note: z.string().optional().describe("How to take these messages (from peers or from the user)."),
     }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  },
-  ask_peer: {
+  }),
+  ask_peer: () => ({
     name: "ask_peer",
     title: "Ask a peer and wait",
     description:
       "Ask a peer and wait for its reply, waking it if idle. After a timeout the reply comes as a message.",
     input: z.object({
-      target: askTarget,
+      target: askTarget(),
       body: body("The question"),
-      idempotency_key: idempotencyKey,
+      idempotency_key: idempotencyKey(),
       timeout_ms: z.number().int().min(1).max(3_600_000).optional().describe("Default 45000"),
     }),
     output: z.object({
-      ...ok,
+      ...ok(),
       question_id: z.string(),
       replayed: z.literal(true).optional(),
       delivery_outlook: DeliveryOutlookSchema.describe(
         "How the question was expected to reach the peer, at send time.",
       ),
       timed_out: z.boolean(),
-      reply: MessageOutSchema.nullable(),
+      reply: MessageOutSchema().nullable(),
       note: z.string().optional().describe("How to take the reply."),
       wake: WakeReportSchema,
     }),
     fieldErrors: { body: "body-too-large" },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  },
-  register_my_session: {
+  }),
+  register_my_session: () => ({
     name: "register_my_session",
     title: "Register my session (debug)",
     description: "Debugging only: pin your session id and client type. Prefer claim_session.",
     input: z.object({
-      session_id: sessionId,
+      session_id: sessionId(),
       client_type: z
         .string()
         .regex(CLIENT_TYPE_RE, "a client type: an adapter's name (lower-case letters, digits and -)")
         .optional(),
     }),
-    output: z.object({ ...ok, session_id: z.string(), client_type: z.string().nullable() }),
+    output: z.object({ ...ok(), session_id: z.string(), client_type: z.string().nullable() }),
     annotations: localWrite,
     fieldErrors: { session_id: "invalid-session-id" },
-  },
-  get_my_session: {
+  }),
+  get_my_session: () => ({
     name: "get_my_session",
     title: "Get my session",
     description: "Show your own record as peers see it, and how oxtail detected your session.",
     input: z.object({}),
     output: z.object({
-      ...ok,
+      ...ok(),
       record: z.record(z.string(), z.unknown()),
       session_id_hint: z
         .string()
@@ -434,18 +469,18 @@ export const TOOL_CONTRACTS = {
       transport: z.record(z.string(), z.unknown()).optional(),
     }),
     annotations: readOnly,
-  },
-  wake_status: {
+  }),
+  wake_status: () => ({
     name: "wake_status",
     title: "Can a peer be woken",
     description: "Tell whether and how a peer could be woken now, without waking it.",
-    input: z.object({ target }),
+    input: z.object({ target: target() }),
     output: z.object({
-      ...ok,
+      ...ok(),
       session_id: z.string().nullable(),
       client_type: z.string().nullable(),
       pane: z.string().nullable(),
-      liveness: LivenessSchema.nullable(),
+      liveness: LivenessSchema().nullable(),
       strategy: z.string().nullable(),
       ready: z.boolean(),
       /** When not ready: what a wake now would report (`pane-unverified`: nothing would be typed). */
@@ -454,8 +489,8 @@ export const TOOL_CONTRACTS = {
       last_wake: WakeReportSchema.nullable(),
     }),
     annotations: readOnly,
-  },
-  message_status: {
+  }),
+  message_status: () => ({
     name: "message_status",
     title: "Message status",
     description: "What became of messages you sent: queued, delivered (when, how), replied or expired.",
@@ -471,16 +506,19 @@ export const TOOL_CONTRACTS = {
       })
       .refine((a) => (a.id === undefined) !== (a.ids === undefined), "give either id or ids"),
     output: z.object({
-      ...ok,
+      ...ok(),
       receipts: z
-        .array(z.union([ReceiptOutSchema, StatusErrorSchema]))
+        .array(z.union([ReceiptOutSchema(), StatusErrorSchema()]))
         .describe(
           "One entry per id asked, in order: the receipt, or why there is none (not-found, out-of-scope).",
         ),
     }),
     annotations: readOnly,
-  },
-} as const satisfies Record<string, ToolContract>;
+  }),
+} satisfies Record<string, () => ToolContract>;
+
+/** Every MCP tool of SPEC §3, by name, each built on first use. The server wires handlers to these. */
+export const TOOL_CONTRACTS = builtOnFirstRead(TOOL_CONTRACT_BUILDERS);
 
 /** The name of a tool of SPEC §3. */
 export type ToolName = keyof typeof TOOL_CONTRACTS;
