@@ -1,8 +1,7 @@
 // The `oxtail` MCP server's start-up. It answers the handshake (`initialize`, `tools/list`) with as
-// little loaded as possible — the SDK's Server, the line transport and the tool list the build wrote —
+// little loaded as possible — the SDK's Protocol (tool-server.ts), the line transport and the tool list the build wrote —
 // and loads everything else (core, adapters, detection, registration) right after: start-up time is a
 // service level (SPEC §8, `npm run bench -- startup`).
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
   type JSONRPCMessage,
@@ -11,6 +10,7 @@ import {
 import { DeliveryLedger } from "./delivery.js";
 import type { Runtime } from "./runtime.js";
 import { INSTRUCTIONS, loadToolList } from "./tool-list.js";
+import { ToolServer } from "./tool-server.js";
 import { LineTransport, MAX_REQUEST_BYTES, type OversizedRequest } from "./transport.js";
 import { readVersion } from "./version.js";
 
@@ -22,7 +22,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   console.warn = console.error;
 
   const delivery = new DeliveryLedger();
-  const server = new Server(
+  const server = new ToolServer(
     { name: "oxtail", version: readVersion() },
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
   );
