@@ -379,8 +379,8 @@ export interface AgentUser {
   jwt(): string;
   /** The user's nkey seed (made fresh for this process). */
   seed(): Uint8Array;
-  /** Say which instance and mailbox this server has; true when the JWT changed (a reconnect applies it). */
-  identify(instanceId: string, key: string): boolean;
+  /** Say which instance and mailboxes this server has; true when the JWT changed (a reconnect applies it). */
+  identify(instanceId: string, keys: readonly string[]): boolean;
   /** The mailbox keys it may read. */
   keys(): string[];
 }
@@ -419,16 +419,17 @@ export function createAgentUser(
     inboxPrefix: `_INBOX.${inbox}`,
     jwt: () => current,
     seed: () => user.getSeed(),
-    identify(instanceId, mailboxKey) {
+    identify(instanceId, mailboxKeys) {
       let changed = false;
       if (TOKEN_RE.test(instanceId) && !instances.includes(instanceId)) {
         instances.push(instanceId);
         changed = true;
       }
-      if (TOKEN_RE.test(mailboxKey) && !keys.includes(mailboxKey)) {
-        keys.push(mailboxKey);
-        changed = true;
-      }
+      for (const mailboxKey of mailboxKeys)
+        if (TOKEN_RE.test(mailboxKey) && !keys.includes(mailboxKey)) {
+          keys.push(mailboxKey);
+          changed = true;
+        }
       if (changed) mint();
       return changed;
     },

@@ -5,7 +5,7 @@
  */
 
 import type { AgentRecord } from "@oxtail/core";
-import { isRecordAlive, mailboxKeyOf, type Transport } from "@oxtail/core/runtime";
+import { instanceMailboxKey, isRecordAlive, mailboxKeyOf, type Transport } from "@oxtail/core/runtime";
 import { type AgentUser, createAgentUser, type SigningKey } from "./agents.js";
 import { createNatsAskStore } from "./asks.js";
 import { createLink, type LinkOptions, PRESENCE_TTL_MS, redactUrl } from "./link.js";
@@ -84,7 +84,8 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     // This server's own record names its mailbox: its user may read that one (and the ones before).
     const put = registry.put.bind(registry);
     registry.put = async (record) => {
-      await link.identify(record.instance_id, mailboxKeyOf(record));
+      // The instance's own mailbox too: mail sent before the session was known is moved from it.
+      await link.identify(record.instance_id, [instanceMailboxKey(record.instance_id), mailboxKeyOf(record)]);
       return put(record);
     };
   }

@@ -96,10 +96,10 @@ export interface Link {
   /** Whether the link is up now. */
   status(): "connecting" | "connected" | "reconnecting" | "closed";
   /**
-   * Say which instance and mailbox this server has (per-agent credentials: its user may then read
-   * that mailbox). When the user changes on an open connection, resolves once it reconnected with it.
+   * Say which instance and mailboxes this server has (per-agent credentials: its user may then read
+   * them). When the user changes on an open connection, resolves once it reconnected with it.
    */
-  identify(instanceId: string, key: string): Promise<void>;
+  identify(instanceId: string, keys: readonly string[]): Promise<void>;
   /** The mailbox keys this link's user may read, or null when it is not restricted to its own. */
   ownKeys(): string[] | null;
   /** Drain and close. */
@@ -207,9 +207,9 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
       return this.ready();
     },
     status: () => state,
-    async identify(instanceId, key) {
+    async identify(instanceId, keys) {
       const agent = options.agent;
-      if (!agent?.identify(instanceId, key)) return;
+      if (!agent?.identify(instanceId, keys)) return;
       // A connection being made presents the user it read: wait for it, then compare.
       if (linked) await linked.catch(() => {});
       const nc = connection;

@@ -53,7 +53,7 @@ describe("the operator's folder of `oxtail nats-config --agents`", () => {
     expect(loadSigningKey(again.signingKeyFile, PROJECT.token).account).toBe(first.account);
   });
 
-  it("refuses a signing key file that is missing, a symlink, readable by others, not one, or another project's", () => {
+  it("refuses a signing key file that is missing, a symlink, a folder, readable by others, not one, or another project's", () => {
     const authority = agentAuthority(path.join(dir, "keys"), PROJECT);
     const file = authority.signingKeyFile;
     const fail = (f: string, token = PROJECT.token) => {
@@ -75,6 +75,7 @@ describe("the operator's folder of `oxtail nats-config --agents`", () => {
     fs.copyFileSync(file, open);
     fs.chmodSync(open, 0o644);
     expect(fail(open)).toMatchObject({ code: "unsafe-path", message: /chmod 600/ });
+    expect(fail(dir)).toMatchObject({ code: "unsafe-path", message: /is a directory/ });
     const junk = path.join(dir, "junk.json");
     fs.writeFileSync(junk, "SUAJUNK\n", { mode: 0o600 });
     expect(fail(junk)).toMatchObject({ code: "invalid-input", message: /not JSON/ });
@@ -113,7 +114,7 @@ describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in oper
       names,
     );
     links.push(link);
-    await link.identify(instance, key);
+    await link.identify(instance, [key]);
     return link;
   };
 
@@ -146,7 +147,7 @@ describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in oper
       await registry.put(record(instance, "/r"));
       const mail = createNatsMailboxStore(link, names);
       await mail.append(early, message(early, "sent before the session was known"));
-      await link.identify(instance, later);
+      await link.identify(instance, [later]);
       expect(await mail.merge(early, later)).toBe(1);
       expect(
         (await mail.claim(later, { maxMessages: 5, maxBytes: 1 << 20 })).messages.map((m) => m.body),
