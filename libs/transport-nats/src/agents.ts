@@ -47,7 +47,8 @@ export function agentTemplate(token: string): AgentTemplate {
         `${names.mailboxes}.*`,
         `oxtail.${token}.wake.*`,
         `${api}.INFO`,
-        // The mailbox stream: made by the first agent, never updated, read only through consumers.
+        // The mailbox stream: made by the first agent, read only through consumers. No stream is
+        // updated (an update could make a stream republish or source the mailboxes).
         `${api}.STREAM.INFO.${stream}`,
         `${api}.STREAM.CREATE.${stream}`,
         ...buckets
@@ -55,7 +56,6 @@ export function agentTemplate(token: string): AgentTemplate {
           .flatMap((s) => [
             `${api}.STREAM.INFO.${s}`,
             `${api}.STREAM.CREATE.${s}`,
-            `${api}.STREAM.UPDATE.${s}`,
             `${api}.DIRECT.GET.${s}`,
             `${api}.DIRECT.GET.${s}.>`,
             `${api}.STREAM.MSG.GET.${s}`,

@@ -185,6 +185,11 @@ describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in oper
     await denied(`$JS.API.DIRECT.GET.${names.stream}.${names.mailbox(b)}`);
     await denied(`$JS.API.STREAM.MSG.GET.${names.stream}`, { seq: 1 });
     await denied(`$JS.API.STREAM.UPDATE.${names.stream}`, { name: names.stream });
+    // A bucket's stream may not be changed to source (copy) the mailboxes, where it could be read.
+    await denied(`$JS.API.STREAM.UPDATE.KV_${names.presence}`, {
+      name: `KV_${names.presence}`,
+      sources: [{ name: names.stream }],
+    });
     // Its own consumer over the peer's subject, and the legacy forms that carry no filter in the subject.
     await denied(`$JS.API.CONSUMER.CREATE.${names.stream}.${names.consumer(a)}.${names.mailbox(b)}`, {
       stream_name: names.stream,
