@@ -144,23 +144,40 @@ export interface SigningKeyFile {
 }
 
 export const SIGNING_KEY_KIND = "oxtail-nats-signing-key";
-/** The file name of the signing key in the operator's folder. */
-export const SIGNING_KEY_FILE = "signing-key.json";
+/** The file name of project `token`'s signing key in the operator's folder. */
+export function signingKeyFileName(token: string): string {
+  return `signing-key-${token}.json`;
+}
+
+/** One project's account in the operator's folder. */
+export interface ProjectAccount {
+  project: string;
+  token: string;
+  /** The account's public key. */
+  account: string;
+  jwt: string;
+}
 
 /** What `oxtail nats-config --agents` made or found, and the server configuration it prints. */
 export interface AgentAuthority {
   dir: string;
-  /** True when the keys were made now (false: found from an earlier run). */
+  /** True when this project's account and signing key were made now (false: found from an earlier run). */
   created: boolean;
   operatorJwt: string;
+  /** This project's account. */
   account: string;
-  accountJwt: string;
+  /** Every project's account in the folder, this one included. */
+  accounts: ProjectAccount[];
   systemAccount: string;
   systemAccountJwt: string;
+  /** This project's signing key file, the one each machine gets. */
   signingKeyFile: string;
 }
 
-const SEED_FILES = { operator: "operator.nk", account: "account.nk", system: "system-account.nk" } as const;
+const OPERATOR_SEED = "operator.nk";
+const SYSTEM_SEED = "system-account.nk";
+const accountSeedName = (token: string) => `account-${token}.nk`;
+const ACCOUNT_SEED_RE = /^account-([0-9a-f]{16})\.nk$/;
 
 function readSeed(file: string, prefix: string): KeyPair | null {
   const text = readPrivateFile(file)?.trim();
@@ -178,59 +195,24 @@ function writeSeed(file: string, pair: KeyPair): void {
   writePrivateFileAtomic(file, `${new TextDecoder().decode(pair.getSeed())}\n`, { fsync: true });
 }
 
-/**
- * Make, once, the operator, the project's account, a system account and the agents' scoped signing
- * key in `dir` (private: 0700, files 0600), and sign their JWTs (again on every run, from the kept
- * seeds: a newer oxtail's template reaches the server configuration).
- */
-export function agentAuthority(dir: string, project: ProjectIdentity): AgentAuthority {
-  ensurePrivateDir(dir);
-  const at = (name: string) => path.join(dir, name);
-  const keyFile = at(SIGNING_KEY_FILE);
-  let operator = readSeed(at(SEED_FILES.operator), "O");
-  let account = readSeed(at(SEED_FILES.account), "A");
-  let system = readSeed(at(SEED_FILES.system), "A");
-  const existing = readPrivateFile(keyFile);
-  let signer = existing === null ? null : loadSigningKeyText(keyFile, existing, project.token).pair;
-  const created = !operator;
-  if (!operator || !account || !system || !signer) {
-    if (operator || account || system || signer)
-      throw new OxtailError(
-        "invalid-input",
-        `${dir} holds some of oxtail's NATS keys but not all (${Object.values(SEED_FILES).join(", ")}, ${SIGNING_KEY_FILE}): use an empty folder, or restore the missing files.`,
-      );
-    operator = createOperator();
-    account = createAccount();
-    system = createAccount();
-    signer = createAccount();
-    writeSeed(at(SEED_FILES.operator), operator);
-    writeSeed(at(SEED_FILES.account), account);
-    writeSeed(at(SEED_FILES.system), system);
-    const file: SigningKeyFile = {
-      kind: SIGNING_KEY_KIND,
-      version: 1,
-      project: project.id,
-      token: project.token,
-      account: account.getPublicKey(),
-      seed: new TextDecoder().decode(signer.getSeed()),
-    };
-    writePrivateFileAtomic(keyFile, `${JSON.stringify(file, null, 2)}\n`, { fsync: true });
-  } else {
-    const kept = JSON.parse(existing ?? "{}") as SigningKeyFile;
-    if (kept.account !== account.getPublicKey())
-      throw new OxtailError(
-        "invalid-input",
-        `${keyFile} belongs to another account than ${SEED_FILES.account}.`,
-      );
-  }
-  const operatorJwt = encodeJwt(operator, {
-    sub: operator.getPublicKey(),
-    name: "oxtail",
-    nats: { type: "operator", version: 2, system_account: system.getPublicKey() },
-  });
-  const accountJwt = encodeJwt(operator, {
+function incomplete(dir: string, files: string[]): OxtailError {
+  return new OxtailError(
+    "invalid-input",
+    `${dir} holds some of oxtail's NATS keys but not all (${files.join(", ")}): restore the missing ones, or use another folder.`,
+  );
+}
+
+/** The account JWT of a project, signed by the operator, with the agents' scoped signing key. */
+function accountJwt(
+  operator: KeyPair,
+  account: KeyPair,
+  signer: string,
+  project: string,
+  token: string,
+): string {
+  return encodeJwt(operator, {
     sub: account.getPublicKey(),
-    name: `oxtail ${project.token}`,
+    name: `oxtail ${project}`.slice(0, 200),
     nats: {
       type: "account",
       version: 2,
@@ -252,13 +234,80 @@ export function agentAuthority(dir: string, project: ProjectIdentity): AgentAuth
       signing_keys: [
         {
           kind: "user_scope",
-          key: signer.getPublicKey(),
+          key: signer,
           role: "oxtail-agent",
-          template: { ...agentTemplate(project.token), subs: -1, data: -1, payload: -1 },
+          template: { ...agentTemplate(token), subs: -1, data: -1, payload: -1 },
         },
       ],
       default_permissions: { pub: {}, sub: {} },
     },
+  });
+}
+
+/**
+ * Make, once, in `dir` (private: 0700, files 0600) the operator and a system account, and, once per
+ * project, its account and the agents' scoped signing key; sign every JWT again on each run from the
+ * kept seeds (a newer oxtail's template reaches the server configuration). One folder serves one
+ * nats-server: every project's account made in it is in the configuration.
+ */
+export function agentAuthority(dir: string, project: ProjectIdentity): AgentAuthority {
+  ensurePrivateDir(dir);
+  const at = (name: string) => path.join(dir, name);
+  let operator = readSeed(at(OPERATOR_SEED), "O");
+  let system = readSeed(at(SYSTEM_SEED), "A");
+  if (!operator || !system) {
+    if (operator || system) throw incomplete(dir, [OPERATOR_SEED, SYSTEM_SEED]);
+    operator = createOperator();
+    system = createAccount();
+    writeSeed(at(OPERATOR_SEED), operator);
+    writeSeed(at(SYSTEM_SEED), system);
+  }
+  const accountFile = at(accountSeedName(project.token));
+  const keyFile = at(signingKeyFileName(project.token));
+  const account = readSeed(accountFile, "A");
+  const existing = readPrivateFile(keyFile);
+  const created = !account;
+  if (!account || existing === null) {
+    if (account || existing !== null)
+      throw incomplete(dir, [accountSeedName(project.token), signingKeyFileName(project.token)]);
+    const made = createAccount();
+    const signer = createAccount();
+    writeSeed(accountFile, made);
+    const file: SigningKeyFile = {
+      kind: SIGNING_KEY_KIND,
+      version: 1,
+      project: project.id,
+      token: project.token,
+      account: made.getPublicKey(),
+      seed: new TextDecoder().decode(signer.getSeed()),
+    };
+    writePrivateFileAtomic(keyFile, `${JSON.stringify(file, null, 2)}\n`, { fsync: true });
+  }
+  const accounts: ProjectAccount[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const token = ACCOUNT_SEED_RE.exec(name)?.[1];
+    if (!token) continue;
+    const pair = readSeed(at(name), "A");
+    const file = at(signingKeyFileName(token));
+    const text = readPrivateFile(file);
+    if (!pair || text === null) throw incomplete(dir, [name, signingKeyFileName(token)]);
+    const key = loadSigningKeyText(file, text, token);
+    if (key.account !== pair.getPublicKey())
+      throw new OxtailError("invalid-input", `${file} belongs to another account than ${name}.`);
+    const projectId = (JSON.parse(text) as SigningKeyFile).project;
+    accounts.push({
+      project: projectId,
+      token,
+      account: pair.getPublicKey(),
+      jwt: accountJwt(operator, pair, key.pair.getPublicKey(), projectId, token),
+    });
+  }
+  const mine = accounts.find((a) => a.token === project.token);
+  if (!mine) throw incomplete(dir, [accountSeedName(project.token)]);
+  const operatorJwt = encodeJwt(operator, {
+    sub: operator.getPublicKey(),
+    name: "oxtail",
+    nats: { type: "operator", version: 2, system_account: system.getPublicKey() },
   });
   const systemAccountJwt = encodeJwt(operator, {
     sub: system.getPublicKey(),
@@ -283,22 +332,26 @@ export function agentAuthority(dir: string, project: ProjectIdentity): AgentAuth
     dir,
     created,
     operatorJwt,
-    account: account.getPublicKey(),
-    accountJwt,
+    account: mine.account,
+    accounts,
     systemAccount: system.getPublicKey(),
     systemAccountJwt,
     signingKeyFile: keyFile,
   };
 }
 
-/** The nats-server configuration lines of an {@link AgentAuthority}. */
+/** The nats-server configuration lines of an {@link AgentAuthority}: every project's account of its folder. */
 export function agentServerConfig(authority: AgentAuthority): string {
   return [
     `operator: ${authority.operatorJwt}`,
     `system_account: ${authority.systemAccount}`,
     "resolver: MEMORY",
     "resolver_preload: {",
-    `  ${authority.account}: ${authority.accountJwt}`,
+    ...authority.accounts.flatMap((a) => [
+      `  # oxtail project ${JSON.stringify(a.project)} (token ${a.token})`,
+      `  ${a.account}: ${a.jwt}`,
+    ]),
+    "  # the system account",
     `  ${authority.systemAccount}: ${authority.systemAccountJwt}`,
     "}",
     "",
@@ -317,7 +370,7 @@ export interface SigningKey {
 function badKey(file: string, why: string): OxtailError {
   return new OxtailError(
     "invalid-input",
-    `OXTAIL_NATS_SIGNING_KEY=${file}: ${why} It must be the ${SIGNING_KEY_FILE} that \`oxtail nats-config --agents <dir>\` wrote (docs/several-machines.md §4).`,
+    `OXTAIL_NATS_SIGNING_KEY=${file}: ${why} It must be the signing-key-<project token>.json that \`oxtail nats-config --agents <dir>\` wrote (docs/several-machines.md §4).`,
   );
 }
 

@@ -17,7 +17,14 @@ import { createNatsReceiptStore } from "./receipts.js";
 import { createNatsRegistryStore } from "./registry.js";
 import { relayWaker, serveWakes } from "./wake.js";
 
-export type { AgentAuthority, AgentTemplate, AgentUser, SigningKey, SigningKeyFile } from "./agents.js";
+export type {
+  AgentAuthority,
+  AgentTemplate,
+  AgentUser,
+  ProjectAccount,
+  SigningKey,
+  SigningKeyFile,
+} from "./agents.js";
 export {
   agentAuthority,
   agentServerConfig,
@@ -26,8 +33,8 @@ export {
   encodeJwt,
   jwtClaims,
   loadSigningKey,
-  SIGNING_KEY_FILE,
   SIGNING_KEY_KIND,
+  signingKeyFileName,
 } from "./agents.js";
 export { createNatsAskStore } from "./asks.js";
 export { hostId } from "./host.js";

@@ -43,14 +43,29 @@ describe("the operator's folder of `oxtail nats-config --agents`", () => {
     const again = agentAuthority(keys, PROJECT);
     expect(again.created).toBe(false);
     expect(again.account).toBe(first.account);
-    const account = jwtClaims(again.accountJwt) as {
+    expect(again.accounts.map((a) => a.account)).toEqual([first.account]);
+    const account = jwtClaims(again.accounts[0]?.jwt ?? "") as {
       sub: string;
       nats: { signing_keys: { kind: string }[] };
     };
     expect(account.sub).toBe(first.account);
     expect(account.nats.signing_keys[0]?.kind).toBe("user_scope");
     expect(agentServerConfig(again)).toMatch(/^operator: ey/);
+    expect(path.basename(again.signingKeyFile)).toBe(`signing-key-${PROJECT.token}.json`);
     expect(loadSigningKey(again.signingKeyFile, PROJECT.token).account).toBe(first.account);
+    // A second project gets its own account under the same operator; the configuration lists both.
+    const other = agentAuthority(keys, OTHER);
+    expect(other.created).toBe(true);
+    expect(jwtClaims(other.operatorJwt).sub).toBe(jwtClaims(first.operatorJwt).sub);
+    expect(other.accounts.map((a) => a.token).sort()).toEqual([PROJECT.token, OTHER.token]);
+    expect(other.account).not.toBe(first.account);
+  });
+
+  it("refuses a folder that lost some of its keys", () => {
+    const keys = path.join(dir, "keys");
+    agentAuthority(keys, PROJECT);
+    fs.rmSync(path.join(keys, `signing-key-${PROJECT.token}.json`));
+    expect(() => agentAuthority(keys, PROJECT)).toThrow(/holds some of oxtail's NATS keys but not all/);
   });
 
   it("refuses a signing key file that is missing, a symlink, a folder, readable by others, not one, or another project's", () => {
@@ -214,6 +229,38 @@ describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in oper
     const claim = await beta.claim(b, { maxMessages: 5, maxBytes: 1 << 20 });
     expect(claim.messages.map((m) => m.body)).toEqual(["SECRET-BODY"]);
     await claim.ack();
+  });
+
+  it("serves a second project's agents from the same folder's configuration, each in its own account", async () => {
+    const other = agentAuthority(path.join(dir, "keys"), OTHER);
+    const config = path.join(dir, "two.conf");
+    fs.writeFileSync(config, agentServerConfig(other));
+    const two = await startNatsServer(["-c", config]);
+    try {
+      const otherNames = projectNames(OTHER.token);
+      const link = createLink(
+        {
+          url: two.url,
+          name: "other",
+          agent: createAgentUser(loadSigningKey(other.signingKeyFile, OTHER.token), otherNames),
+        },
+        otherNames,
+      );
+      const key = mailbox();
+      await link.identify("600-Dd", [key]);
+      const mail = createNatsMailboxStore(link, otherNames);
+      await mail.append(key, message(key, "in the other project"));
+      const claim = await mail.claim(key, { maxMessages: 5, maxBytes: 1 << 20 });
+      expect(claim.messages.map((m) => m.body)).toEqual(["in the other project"]);
+      await claim.ack();
+      // Its user is of the other project's account: the first project's subjects are not its own.
+      const { nc } = await link.ready();
+      const sub = nc.subscribe(names.mailbox(mailbox()));
+      expect(String(await sub.closed)).toMatch(/Permissions Violation for Subscription/);
+      await link.close();
+    } finally {
+      await two.dispose();
+    }
   });
 
   it("refuses a user minted from a key the account does not know", async () => {
