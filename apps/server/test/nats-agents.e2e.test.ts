@@ -149,6 +149,44 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     expect(JSON.stringify(status)).toContain('"replied"');
   });
 
+  it("an agent whose session becomes known after it connected reads its session's mail (its user is minted again, reconnected)", async () => {
+    const printed = natsConfig("--agents", "nats-keys");
+    expect(printed.code, printed.err).toBe(0);
+    const config = path.join(operator, "server.conf");
+    fs.writeFileSync(config, printed.out);
+    nats = await startNatsServer(["-c", config]);
+    const root = laptop.project();
+    // No session id at start: the server connects as the user of its instance's mailbox only.
+    const x = await laptop.agent({ cwd: root, env: natsEnv(laptop, "laptop") });
+    expect((await x.call("read_my_messages")).messages).toEqual([]);
+    const a = await buildbox.agent({
+      cwd: buildbox.project(),
+      claudeSession: A,
+      env: natsEnv(buildbox, "buildbox"),
+    });
+    expect(await x.call("register_my_session", { session_id: B, client_type: "codex" })).toMatchObject({
+      ok: true,
+      session_id: B,
+    });
+    await until("the agent's session on the other machine", () => seesPeer(a));
+    expect(await a.call("send_message", { target: B, body: "after the session" })).toMatchObject({
+      ok: true,
+    });
+    const got = await until("the message to the session", async () => {
+      const messages = (await x.call("read_my_messages")).messages as Msg[];
+      return messages.length > 0 && messages;
+    });
+    expect(got.map((m) => m.body)).toEqual(["after the session"]);
+    // Its ask_peer looks at its own mailbox through its consumer: the reply comes back.
+    const asking = x.call("ask_peer", { target: A, body: "ping?", timeout_ms: 60_000 });
+    const question = await until("the question on the other machine", async () => {
+      const messages = (await a.call("read_my_messages")).messages as Msg[];
+      return messages[0];
+    });
+    await a.call("send_message", { target: B, body: "pong", reply_to: question.id });
+    expect(await asking).toMatchObject({ ok: true, timed_out: false, reply: { body: "pong" } });
+  });
+
   it("refuses a signing key file that is missing, a symlink, readable by others, not a key, or another project's (exit 78)", async () => {
     expect(natsConfig("--agents", "nats-keys").code).toBe(0);
     const root = laptop.project();
