@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { WAKE_LINE } from "@oxtail/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   hasNatsServer,
@@ -185,6 +186,32 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     });
     await a.call("send_message", { target: B, body: "pong", reply_to: question.id });
     expect(await asking).toMatchObject({ ok: true, timed_out: false, reply: { body: "pong" } });
+  });
+
+  it("relays a wake to the peer's machine: its server answers on its own wake subject", async () => {
+    const printed = natsConfig("--agents", "nats-keys");
+    const config = path.join(operator, "server.conf");
+    fs.writeFileSync(config, printed.out);
+    nats = await startNatsServer(["-c", config]);
+    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv(laptop, "laptop") });
+    const root = buildbox.project();
+    const typed = path.join(root, "typed.txt");
+    await buildbox.agentInPane({
+      session: "beta",
+      cwd: root,
+      claudeSession: B,
+      command: `while IFS= read -r line; do printf "%s\\n" "$line" >> ${typed}; done`,
+      env: natsEnv(buildbox, "buildbox"),
+    });
+    await until("the build box's agent", () => seesPeer(a));
+    const result = await a.call("ask_peer", { target: B, body: "SECRET-QUESTION-TEXT", timeout_ms: 1500 });
+    expect(result).toMatchObject({ ok: true, timed_out: true, wake: { attempted: true, strategy: "tmux" } });
+    const lines = await until("the typed wake line", () => {
+      const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
+      return text.endsWith("\n") && text;
+    });
+    expect(lines).toContain(WAKE_LINE);
+    expect(lines).not.toContain("SECRET-QUESTION-TEXT");
   });
 
   it("refuses a signing key file that is missing, a symlink, readable by others, not a key, or another project's (exit 78)", async () => {
