@@ -99,7 +99,7 @@ describe("the operator's folder of `oxtail nats-config --agents`", () => {
 });
 
 describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in operator mode", () => {
-  let server: TestNatsServer;
+  let server: TestNatsServer | undefined;
   let dir: string;
   let keyFile: string;
   const links: Link[] = [];
@@ -113,16 +113,19 @@ describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in oper
     server = await startNatsServer(["-c", config]);
   });
   afterEach(async () => {
-    for (const link of links.splice(0)) await link.close();
-    await server.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      for (const link of links.splice(0)) await link.close().catch(() => {});
+      await server?.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   /** A link as the agent of mailbox `key` (instance `instance`), identified before it connects. */
   const agent = async (instance: string, key: MailboxKey) => {
     const link = createLink(
       {
-        url: server.url,
+        url: server?.url ?? "",
         name: instance,
         agent: createAgentUser(loadSigningKey(keyFile, PROJECT.token), names),
       },
@@ -267,7 +270,7 @@ describe.skipIf(!hasNatsServer())("per-agent users on a real nats-server in oper
     const stranger = agentAuthority(path.join(dir, "stranger"), PROJECT);
     const link = createLink(
       {
-        url: server.url,
+        url: server?.url ?? "",
         name: "stranger",
         agent: createAgentUser(loadSigningKey(stranger.signingKeyFile, PROJECT.token), names),
         connectTimeoutMs: 3000,
