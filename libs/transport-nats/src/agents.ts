@@ -415,11 +415,11 @@ export function loadSigningKey(file: string, token: string): SigningKey {
     throw badKey(file, `cannot be read (${why}).`);
   }
   if (text === null) throw badKey(file, "no such file.");
-  const mode = fs.statSync(file).mode & 0o077;
-  if (mode !== 0)
+  const mode = fs.statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0)
     throw new OxtailError(
       "unsafe-path",
-      `OXTAIL_NATS_SIGNING_KEY=${file}: other users may read it (mode ${(fs.statSync(file).mode & 0o777).toString(8)}); chmod 600 it.`,
+      `OXTAIL_NATS_SIGNING_KEY=${file}: other users may read it (mode ${mode.toString(8)}); chmod 600 it.`,
     );
   return loadSigningKeyText(file, text, token);
 }
