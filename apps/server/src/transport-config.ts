@@ -23,8 +23,11 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 /**
  * The transport the environment asks for (SPEC §12): `OXTAIL_TRANSPORT` unset or `fs` → the data
  * directory; `nats` → NATS JetStream at `OXTAIL_NATS_URL` with `OXTAIL_NATS_CREDS` (a `.creds` file)
- * `OXTAIL_NATS_CA` (a CA file for TLS) and `OXTAIL_NATS_DOMAIN` (the JetStream domain, through a leaf node); `OXTAIL_NATS_PRESENCE_TTL_MS` sets the presence TTL. `invalid-input` for anything else, or for a project that
- * has no name every machine shares (no git remote and no `OXTAIL_PROJECT`).
+ * `OXTAIL_NATS_CA` (a CA file for TLS) and `OXTAIL_NATS_DOMAIN` (the JetStream domain, through a leaf node); `OXTAIL_NATS_PRESENCE_TTL_MS` sets the presence TTL;
+ * `OXTAIL_NATS_SIGNING_KEY` (the project's signing key file) makes this server connect as its own user,
+ * which reads only its own mailboxes. `invalid-input` for anything else, or for a project that
+ * has no name every machine shares (no git remote and no `OXTAIL_PROJECT`); `invalid-input` or
+ * `unsafe-path` for a signing key file that cannot be used.
  */
 export async function configuredTransport(
   env: NodeJS.ProcessEnv,
@@ -40,13 +43,24 @@ export async function configuredTransport(
       `OXTAIL_TRANSPORT=${JSON.stringify(name.slice(0, 40))} is not a transport; use one of ${TRANSPORT_NAMES.join(", ")}.`,
     );
   // Loaded only here: the NATS client's modules would stay resident in every server on the data directory.
-  const { createNatsTransport, hostId, projectIdentity } = await import("@oxtail/transport-nats");
+  const { createNatsTransport, hostId, loadSigningKey, projectIdentity } = await import(
+    "@oxtail/transport-nats"
+  );
+  const project = projectIdentity(env, cwd);
+  const credsFile = env.OXTAIL_NATS_CREDS?.trim() || null;
+  const keyFile = env.OXTAIL_NATS_SIGNING_KEY?.trim() || null;
+  if (keyFile && credsFile)
+    throw new OxtailError(
+      "invalid-input",
+      "Set OXTAIL_NATS_SIGNING_KEY (each agent its own user) or OXTAIL_NATS_CREDS (one user), not both.",
+    );
   return createNatsTransport({
     url: env.OXTAIL_NATS_URL?.trim() || DEFAULT_NATS_URL,
-    credsFile: env.OXTAIL_NATS_CREDS?.trim() || null,
+    credsFile,
+    signingKey: keyFile ? loadSigningKey(keyFile, project.token) : null,
     caFile: env.OXTAIL_NATS_CA?.trim() || null,
     domain: env.OXTAIL_NATS_DOMAIN?.trim() || null,
-    project: projectIdentity(env, cwd),
+    project,
     host: hostId(home, env),
     root: createProjectResolver().projectOf(cwd).worktree,
     home,

@@ -5,7 +5,8 @@
  */
 
 import type { AgentRecord } from "@oxtail/core";
-import { isRecordAlive, type Transport } from "@oxtail/core/runtime";
+import { instanceMailboxKey, isRecordAlive, mailboxKeyOf, type Transport } from "@oxtail/core/runtime";
+import { type AgentUser, createAgentUser, type SigningKey } from "./agents.js";
 import { createNatsAskStore } from "./asks.js";
 import { createLink, type LinkOptions, PRESENCE_TTL_MS, redactUrl } from "./link.js";
 import { createNatsMailboxStore } from "./mailbox.js";
@@ -16,6 +17,25 @@ import { createNatsReceiptStore } from "./receipts.js";
 import { createNatsRegistryStore } from "./registry.js";
 import { relayWaker, serveWakes } from "./wake.js";
 
+export type {
+  AgentAuthority,
+  AgentTemplate,
+  AgentUser,
+  ProjectAccount,
+  SigningKey,
+  SigningKeyFile,
+} from "./agents.js";
+export {
+  agentAuthority,
+  agentServerConfig,
+  agentTemplate,
+  createAgentUser,
+  encodeJwt,
+  jwtClaims,
+  loadSigningKey,
+  SIGNING_KEY_KIND,
+  signingKeyFileName,
+} from "./agents.js";
 export { createNatsAskStore } from "./asks.js";
 export { hostId } from "./host.js";
 export type { Link, Linked, LinkOptions } from "./link.js";
@@ -41,7 +61,9 @@ export type { NatsRegistryOptions, NatsRegistryStore } from "./registry.js";
 export { createNatsRegistryStore, HEARTBEAT_MS } from "./registry.js";
 
 /** Options for {@link createNatsTransport}. */
-export interface NatsTransportOptions extends Omit<LinkOptions, "name"> {
+export interface NatsTransportOptions extends Omit<LinkOptions, "name" | "agent"> {
+  /** The project's scoped signing key: this server then connects as its own user (per-agent credentials). */
+  signingKey?: SigningKey | null;
   /** The project every machine shares. */
   project: ProjectIdentity;
   /** This machine's host id. */
@@ -57,13 +79,23 @@ export interface NatsTransportOptions extends Omit<LinkOptions, "name"> {
 /** The NATS transport of one server instance (connects on first use). */
 export function createNatsTransport(options: NatsTransportOptions): Transport {
   const names = projectNames(options.project.token);
-  const link = createLink({ ...options, name: `oxtail ${options.host} ${process.pid}` }, names);
+  const agent: AgentUser | null = options.signingKey ? createAgentUser(options.signingKey, names) : null;
+  const link = createLink({ ...options, agent, name: `oxtail ${options.host} ${process.pid}` }, names);
   const ttl = options.presenceTtlMs ?? PRESENCE_TTL_MS;
   const registry = createNatsRegistryStore(link, names, {
     host: options.host,
     root: options.root,
     heartbeatMs: options.heartbeatMs ?? Math.max(200, Math.floor(ttl / 3)),
   });
+  if (agent) {
+    // This server's own record names its mailbox: its user may read that one (and the ones before).
+    const put = registry.put.bind(registry);
+    registry.put = async (record) => {
+      // The instance's own mailbox too: mail sent before the session was known is moved from it.
+      await link.identify(record.instance_id, [instanceMailboxKey(record.instance_id), mailboxKeyOf(record)]);
+      return put(record);
+    };
+  }
   const mailbox = createNatsMailboxStore(link, names, options.home ? createOutbox(options.home) : null);
   const isRemote = (record: AgentRecord) => {
     const host = registry.hostOf(record.instance_id);
@@ -82,7 +114,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     describe: () => ({
       name: "nats",
       url: redactUrl(options.url),
-      creds: options.credsFile ? "set" : "none",
+      creds: options.signingKey ? "per-agent" : options.credsFile ? "set" : "none",
       tls_ca: options.caFile ? "set" : "none",
       ...(options.domain ? { domain: options.domain } : {}),
       project: options.project.id,

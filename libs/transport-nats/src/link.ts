@@ -3,6 +3,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { OxtailError } from "@oxtail/core";
+import type { AgentUser } from "./agents.js";
 import type { ProjectNames } from "./names.js";
 
 /** How to reach the NATS server. */
@@ -11,6 +12,8 @@ export interface LinkOptions {
   url: string;
   /** A `.creds` file (JWT and NKey seed) for this agent's user, or null. */
   credsFile?: string | null;
+  /** This agent's own user, minted from the project's signing key (per-agent credentials), or null. */
+  agent?: AgentUser | null;
   /** A CA certificate file to verify the server's TLS certificate with, or null. */
   caFile?: string | null;
   /** The JetStream domain holding oxtail's streams (a hub reached through a leaf node), or null. */
@@ -92,32 +95,56 @@ export interface Link {
   up(): Promise<Linked>;
   /** Whether the link is up now. */
   status(): "connecting" | "connected" | "reconnecting" | "closed";
+  /**
+   * Say which instance and mailboxes this server has (per-agent credentials: its user may then read
+   * them). When the user changes on an open connection, resolves once it reconnected with it.
+   */
+  identify(instanceId: string, keys: readonly string[]): Promise<void>;
+  /** The mailbox keys this link's user may read, or null when it is not restricted to its own. */
+  ownKeys(): string[] | null;
   /** Drain and close. */
   close(): Promise<void>;
 }
+
+/** How long an identified link waits for its reconnection with the new user, ms. */
+const REIDENTIFY_TIMEOUT_MS = 10_000;
 
 /** Open a link for the project named by `names` (lazily: nothing happens before the first call). */
 export function createLink(options: LinkOptions, names: ProjectNames): Link {
   let linked: Promise<Linked> | null = null;
   let state: ReturnType<Link["status"]> = "connecting";
   let connection: NatsConnection | null = null;
+  /** The user JWT the connection last presented (per-agent credentials). */
+  let presented: string | null = null;
+  const reconnected: (() => void)[] = [];
 
   async function open(): Promise<Linked> {
     // Loaded on first use: a server on the file-system transport never loads the NATS client.
-    const [{ connect, credsAuthenticator }, { jetstream, jetstreamManager }, { Kvm }] = await Promise.all([
-      import("@nats-io/transport-node"),
-      import("@nats-io/jetstream"),
-      import("@nats-io/kv"),
-    ]);
-    const authenticator = options.credsFile
-      ? credsAuthenticator(new Uint8Array(fs.readFileSync(options.credsFile)))
-      : undefined;
+    const [{ connect, credsAuthenticator, jwtAuthenticator }, { jetstream, jetstreamManager }, { Kvm }] =
+      await Promise.all([
+        import("@nats-io/transport-node"),
+        import("@nats-io/jetstream"),
+        import("@nats-io/kv"),
+      ]);
+    const agent = options.agent;
+    const authenticator = agent
+      ? jwtAuthenticator(
+          () => {
+            presented = agent.jwt();
+            return presented;
+          },
+          () => agent.seed(),
+        )
+      : options.credsFile
+        ? credsAuthenticator(new Uint8Array(fs.readFileSync(options.credsFile)))
+        : undefined;
     const { servers, user, pass } = splitCredentials(options.url);
     const nc = await connect({
       servers,
       ...(user ? { user, pass } : {}),
       name: options.name,
       authenticator,
+      ...(agent ? { inboxPrefix: agent.inboxPrefix } : {}),
       tls: options.caFile ? { caFile: options.caFile } : undefined,
       timeout: options.connectTimeoutMs ?? 5000,
       maxReconnectAttempts: -1,
@@ -128,7 +155,10 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === "disconnect" || s.type === "reconnecting") state = "reconnecting";
-        else if (s.type === "reconnect") state = "connected";
+        else if (s.type === "reconnect") {
+          state = "connected";
+          for (const done of reconnected.splice(0)) done();
+        }
       }
     })().catch(() => {});
     void nc.closed().then(() => {
@@ -177,9 +207,28 @@ export function createLink(options: LinkOptions, names: ProjectNames): Link {
       return this.ready();
     },
     status: () => state,
+    async identify(instanceId, keys) {
+      const agent = options.agent;
+      if (!agent?.identify(instanceId, keys)) return;
+      // A connection being made presents the user it read: wait for it, then compare.
+      if (linked) await linked.catch(() => {});
+      const nc = connection;
+      if (!nc || nc.isClosed() || presented === agent.jwt()) return;
+      let timer: NodeJS.Timeout | undefined;
+      const done = new Promise<void>((resolve) => {
+        reconnected.push(resolve);
+        timer = setTimeout(resolve, REIDENTIFY_TIMEOUT_MS);
+        timer.unref();
+      });
+      await nc.reconnect();
+      await done;
+      clearTimeout(timer);
+    },
+    ownKeys: () => (options.agent ? options.agent.keys() : null),
     async close() {
       const nc = connection;
       linked = null;
+      for (const done of reconnected.splice(0)) done();
       if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
       state = "closed";
     },

@@ -142,6 +142,27 @@ export function createNatsMailboxStore(
     };
   }
 
+  /** The messages waiting in `key`, taken from its consumer and given back at once, untouched. */
+  async function peekThroughConsumer(key: MailboxKey): Promise<Message[]> {
+    const { consumer, pending } = await waiting(key);
+    const passed: JsMsg[] = [];
+    const found: Message[] = [];
+    try {
+      for (let i = 0; i < pending; i++) {
+        const got = await next(consumer);
+        if (!got) break;
+        passed.push(got.msg);
+        found.push(got.message);
+      }
+    } finally {
+      for (const msg of passed) {
+        untouched.add(msg.seq);
+        msg.nak();
+      }
+    }
+    return found;
+  }
+
   // With an outbox behind it a publish gives up sooner: the outbox retries it (same Nats-Msg-Id). A
   // publish made just as the server went away can go unanswered although the link reports itself up.
   const publishTimeout = outbox ? PUBLISH_TIMEOUT_WITH_OUTBOX_MS : undefined;
@@ -202,6 +223,15 @@ export function createNatsMailboxStore(
       return (await waiting(key)).pending > 0;
     },
     async peek(key) {
+      // A user restricted to its own mailboxes may not read the stream: it looks through its consumer.
+      const own = link.ownKeys();
+      if (own && !own.includes(key))
+        throw new OxtailError(
+          "out-of-scope",
+          "This agent's NATS user reads only its own mailboxes (per-agent credentials).",
+          { origin: "nats" },
+        );
+      if (own) return peekThroughConsumer(key);
       const { jsm } = await link.up();
       const found: Message[] = [];
       for (let seq = 1; ; ) {

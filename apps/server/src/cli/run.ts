@@ -31,6 +31,8 @@ Environment:
   OXTAIL_RATE_PAIR_BURST, OXTAIL_RATE_PAIR_PER_HOUR,
   OXTAIL_RATE_PROJECT_BURST, OXTAIL_RATE_PROJECT_PER_HOUR
                               the loop guard's budgets (default 16 + 20/h per pair, 40 + 30/h per project)
+  OXTAIL_TRANSPORT=nats       agents on several machines (OXTAIL_NATS_URL, OXTAIL_NATS_CREDS or
+                              OXTAIL_NATS_SIGNING_KEY, OXTAIL_PROJECT: docs/several-machines.md)
   OXTAIL_STALL_MINUTES        status, top, dashboard: busy this long with a silent transcript is "stalled" (default 5)
   MCP_TRACE_FILE              append an NDJSON trace here
 
@@ -305,7 +307,16 @@ export async function runCli(argv: readonly string[], io: CliIo = STDIO): Promis
     )
     .option("--user <name>", "the NATS user name (default oxtail-<project token>)")
     .option("--password <text>", "the password or bcrypt hash to put in (default CHANGE-ME)")
-    .action((opts: { user?: string; password?: string }) => {
+    .option(
+      "--agents <dir>",
+      "each agent its own user instead: make (once) in <dir> the operator, the project's account and the signing key each machine gets, and print the server configuration",
+    )
+    .action((opts: { user?: string; password?: string; agents?: string }) => {
+      if (opts.agents !== undefined && (opts.user !== undefined || opts.password !== undefined)) {
+        io.err("oxtail nats-config: --agents makes per-agent users: it takes no --user or --password.\n");
+        code = 2;
+        return;
+      }
       code = runNatsConfig(env, cwd, opts, out);
     });
 

@@ -1,4 +1,4 @@
-import { OxtailError } from "@oxtail/core";
+import { isOxtailError, OxtailError } from "@oxtail/core";
 import { expiryOf, isMessageId, type MailboxKey, mailboxKeyOf, type Receipt } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
 import { callerScope } from "./peers.js";
@@ -53,9 +53,7 @@ async function statusOf(
   if (receipt.state === "queued") {
     const to = receipt.to.mailbox;
     const live = (await liveMailboxes()).has(to);
-    const waiting = live
-      ? true
-      : (await context.mailbox.peek(to as MailboxKey).catch(() => [])).some((m) => m.id === id);
+    const waiting = live ? true : await stillWaiting(context, to as MailboxKey, id);
     const reason = expiryOf(receipt, { recipientLive: live, waiting, now: Date.now() });
     if (reason) {
       await context.receipts.expired(id, reason);
@@ -63,6 +61,19 @@ async function statusOf(
     }
   }
   return receiptOut(receipt);
+}
+
+/**
+ * Whether message `id` still waits in mailbox `to`. A per-agent NATS user may not look into a peer's
+ * mailbox (`out-of-scope`): then whether that mailbox holds anything stands in (a count, no bodies).
+ */
+async function stillWaiting(context: ServerContext, to: MailboxKey, id: string): Promise<boolean> {
+  try {
+    return (await context.mailbox.peek(to)).some((m) => m.id === id);
+  } catch (error) {
+    if (isOxtailError(error, "out-of-scope")) return context.mailbox.hasPending(to).catch(() => false);
+    return false;
+  }
 }
 
 /** message_status: what became of messages this project sent. */
