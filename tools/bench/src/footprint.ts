@@ -168,13 +168,14 @@ async function startAgentServer(script: string, tool: string, env: Record<string
 const LAYERS: { name: string; specifiers: string[] }[] = [
   { name: "node", specifiers: [] },
   {
-    name: "sdk_server",
-    specifiers: ["@modelcontextprotocol/sdk/server/index.js", "@modelcontextprotocol/sdk/types.js"],
+    name: "sdk_protocol",
+    specifiers: ["@modelcontextprotocol/sdk/shared/protocol.js", "@modelcontextprotocol/sdk/types.js"],
   },
-  { name: "core", specifiers: ["@oxtail/core"] },
-  { name: "onboarding", specifiers: ["@oxtail/onboarding"] },
-  { name: "client_claude", specifiers: ["@oxtail/client-claude"] },
-  { name: "client_codex", specifiers: ["@oxtail/client-codex"] },
+  { name: "core", specifiers: ["@oxtail/core", "@oxtail/core/runtime"] },
+  {
+    name: "adapters",
+    specifiers: ["@oxtail/client-claude", "@oxtail/client-codex", "@oxtail/client-gemini", "@oxtail/client-opencode"],
+  },
   { name: "wake_tmux", specifiers: ["@oxtail/wake-tmux"] },
 ];
 
