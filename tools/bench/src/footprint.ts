@@ -174,7 +174,12 @@ const LAYERS: { name: string; specifiers: string[] }[] = [
   { name: "core", specifiers: ["@oxtail/core", "@oxtail/core/runtime"] },
   {
     name: "adapters",
-    specifiers: ["@oxtail/client-claude", "@oxtail/client-codex", "@oxtail/client-gemini", "@oxtail/client-opencode"],
+    specifiers: [
+      "@oxtail/client-claude",
+      "@oxtail/client-codex",
+      "@oxtail/client-gemini",
+      "@oxtail/client-opencode",
+    ],
   },
   { name: "wake_tmux", specifiers: ["@oxtail/wake-tmux"] },
 ];
