@@ -19,14 +19,21 @@ export { hasNatsServer, startNatsServer, type TestNatsServer };
 
 /** Where a world's servers keep their shared state (SPEC §12): the data directory, or NATS JetStream. */
 export type TransportName = "fs" | "nats";
-/** Every transport the suites that must hold on both run on. */
-export const TRANSPORTS: readonly TransportName[] = ["fs", "nats"];
+/**
+ * The transports {@link onEachTransport} runs on: `OXTAIL_TEST_TRANSPORTS` (comma-separated), else both.
+ * `npm test` runs the file-system variants (apps/server/vitest.config.ts sets `fs`); the NATS variants
+ * run in the slow project (vitest.slow.config.ts, `npm run test:slow`).
+ */
+export const TRANSPORTS: readonly TransportName[] = (process.env.OXTAIL_TEST_TRANSPORTS ?? "fs,nats")
+  .split(",")
+  .map((t) => t.trim())
+  .filter((t): t is TransportName => t === "fs" || t === "nats");
 /** The project name every server of a NATS world shares (its checkouts have no git remote). */
 export const NATS_PROJECT = "example.com/team/repo";
 
 /**
- * Run `suite` once per transport, as `describe("on <transport>")`: the same tests on the file system
- * and on NATS (SPEC §12). The NATS run is skipped when no nats-server is installed.
+ * Run `suite` once per transport of {@link TRANSPORTS}, as `describe("on <transport>")`: the same tests
+ * on the file system and on NATS (SPEC §12). The NATS run is skipped when no nats-server is installed.
  */
 export function onEachTransport(suite: (transport: TransportName) => void): void {
   for (const transport of TRANSPORTS)
