@@ -189,6 +189,7 @@ export function createContext(options: ContextOptions): ServerContext {
         strategies: { [Symbol.iterator]: () => context.wakeStrategies.values() },
         tracer,
         adapterFor: (type) => context.adapterFor(type),
+        ...(transport.hooksCannotDeliver ? { onArrivalUnavailable: transport.hooksCannotDeliver } : {}),
       }),
     ),
     delivery: options.delivery,

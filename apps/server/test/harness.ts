@@ -5,7 +5,40 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Transport as Stores } from "@oxtail/core/runtime";
+import { describe } from "vitest";
+import {
+  hasNatsServer,
+  startNatsServer,
+  type TestNatsServer,
+} from "../../../libs/transport-nats/test/nats-server.ts";
+import { configuredTransport } from "../src/transport-config.ts";
 import { StreamClientTransport } from "./fifo-transport.ts";
+
+export { hasNatsServer, startNatsServer, type TestNatsServer };
+
+/** Where a world's servers keep their shared state (SPEC §12): the data directory, or NATS JetStream. */
+export type TransportName = "fs" | "nats";
+/**
+ * The transports {@link onEachTransport} runs on: `OXTAIL_TEST_TRANSPORTS` (comma-separated), else both.
+ * `npm test` runs the file-system variants (apps/server/vitest.config.ts sets `fs`); the NATS variants
+ * run in the slow project (vitest.slow.config.ts, `npm run test:slow`).
+ */
+export const TRANSPORTS: readonly TransportName[] = (process.env.OXTAIL_TEST_TRANSPORTS ?? "fs,nats")
+  .split(",")
+  .map((t) => t.trim())
+  .filter((t): t is TransportName => t === "fs" || t === "nats");
+/** The project name every server of a NATS world shares (its checkouts have no git remote). */
+export const NATS_PROJECT = "example.com/team/repo";
+
+/**
+ * Run `suite` once per transport of {@link TRANSPORTS}, as `describe("on <transport>")`: the same tests
+ * on the file system and on NATS (SPEC §12). The NATS run is skipped when no nats-server is installed.
+ */
+export function onEachTransport(suite: (transport: TransportName) => void): void {
+  for (const transport of TRANSPORTS)
+    describe.skipIf(transport === "nats" && !hasNatsServer())(`on ${transport}`, () => suite(transport));
+}
 
 export const SERVER = path.resolve(import.meta.dirname, "..", "dist", "main.mjs");
 
@@ -75,21 +108,72 @@ export interface TestAgent {
   close(): Promise<void>;
 }
 
-/** Everything one test needs: a data dir, a private tmux, and a way to start agents. */
+/** How a world reaches NATS: a server it shares with other worlds (other machines), and its host id. */
+export interface WorldNats {
+  server: TestNatsServer;
+  /** OXTAIL_HOST_ID of this world's servers (else the id made once in its home). */
+  host?: string;
+}
+
+/**
+ * Everything one test needs: a data dir, a private tmux, and a way to start agents. A world on NATS
+ * (`World.create("nats")`) starts its own nats-server (JetStream in a temp dir, a free port) and
+ * stops it on dispose; `new World({ server, host })` joins a server shared with other worlds, one
+ * world per machine.
+ */
 export class World {
   readonly home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-home-"));
   readonly tmux = new TestTmux();
+  /** `fs` or `nats`: where this world's servers keep their shared state. */
+  readonly transport: TransportName;
   private readonly agents: TestAgent[] = [];
   private readonly dirs: string[] = [];
   private readonly raws: RawServer[] = [];
+  private stores: Stores | null = null;
 
-  /** The environment the human's `oxtail` commands get in `cwd`: this world's data and tmux. */
+  constructor(
+    private readonly nats: WorldNats | null = null,
+    /** A nats-server this world started, stopped and removed with it. */
+    private readonly ownNats: TestNatsServer | null = null,
+  ) {
+    this.transport = nats ? "nats" : "fs";
+  }
+
+  /** A world on `transport`; on `nats` with a nats-server of its own. */
+  static async create(transport: TransportName = "fs"): Promise<World> {
+    if (transport === "fs") return new World();
+    const server = await startNatsServer();
+    return new World({ server }, server);
+  }
+
+  /** The variables that select this world's transport (none on the file system). */
+  get transportEnv(): Record<string, string> {
+    if (!this.nats) return {};
+    return {
+      OXTAIL_TRANSPORT: "nats",
+      OXTAIL_NATS_URL: this.nats.server.url,
+      OXTAIL_PROJECT: NATS_PROJECT,
+      ...(this.nats.host ? { OXTAIL_HOST_ID: this.nats.host } : {}),
+    };
+  }
+
+  /**
+   * This world's stores (registry, mailboxes, receipts, asks) opened in the test process, through the
+   * transport its servers use: what a test inspects or writes behind the servers' backs. Closed on dispose.
+   */
+  shared(): Stores {
+    this.stores ??= configuredTransport({ ...this.transportEnv }, this.home, this.home);
+    return this.stores;
+  }
+
+  /** The environment the human's `oxtail` commands get in `cwd`: this world's data, transport and tmux. */
   cliEnv(cwd: string, env: Record<string, string> = {}): Record<string, string> {
     return {
       PATH: process.env.PATH ?? "",
       HOME: cwd,
       OXTAIL_HOME: this.home,
       TMUX_TMPDIR: this.tmux.tmpdir,
+      ...this.transportEnv,
       ...env,
     };
   }
@@ -127,6 +211,7 @@ export class World {
       HOME: os.homedir(),
       OXTAIL_HOME: this.home,
       TMUX_TMPDIR: this.tmux.tmpdir,
+      ...this.transportEnv,
       ...(spec.claudeSession ? { CLAUDECODE: "1", CLAUDE_CODE_SESSION_ID: spec.claudeSession } : {}),
       ...(spec.claudeDir ? { CLAUDE_CONFIG_DIR: spec.claudeDir } : {}),
       ...spec.env,
@@ -229,6 +314,9 @@ export class World {
     for (const agent of this.agents.splice(0)) await agent.close().catch(() => {});
     for (const raw of this.raws.splice(0)) await raw.close().catch(() => {});
     this.tmux.kill();
+    await this.stores?.close().catch(() => {});
+    this.stores = null;
+    await this.ownNats?.dispose();
     for (const dir of [this.home, ...this.dirs]) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,18 +5,22 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { WAKE_LINE } from "@oxtail/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   hasNatsServer,
+  NATS_PROJECT,
+  SERVER,
   startNatsServer,
+  type TestAgent,
   type TestNatsServer,
-} from "../../../libs/transport-nats/test/nats-server.ts";
-import { SERVER, type TestAgent, until, World } from "./harness.ts";
+  until,
+} from "./harness.ts";
+import { twoMachines } from "./nats-machines.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
-const PROJECT = "example.com/team/repo";
+const PROJECT = NATS_PROJECT;
 
 type Msg = { id: string; body: string; re?: string; from: string };
 
@@ -55,33 +59,14 @@ async function startAndExit(
 const recordLines = (file: string) => `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;
 
 describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
-  let nats: TestNatsServer;
-  let laptop: World;
-  let buildbox: World;
-  const natsEnv = (host: string) => ({
-    OXTAIL_TRANSPORT: "nats",
-    OXTAIL_NATS_URL: nats.url,
-    OXTAIL_PROJECT: PROJECT,
-    OXTAIL_HOST_ID: host,
-  });
-
-  beforeEach(async () => {
-    nats = await startNatsServer();
-    laptop = new World();
-    buildbox = new World();
-  });
-  afterEach(async () => {
-    await laptop.dispose();
-    await buildbox.dispose();
-    await nats.dispose();
-  });
+  const m = twoMachines();
 
   it("sees the peer, sends and reads across machines, and reports the transport", async () => {
-    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
-    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+    const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
+    const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
 
     const me = await a.call("get_my_session");
-    expect(me.transport).toMatchObject({ name: "nats", project: PROJECT, host: "laptop", url: nats.url });
+    expect(me.transport).toMatchObject({ name: "nats", project: PROJECT, host: "laptop", url: m.nats.url });
 
     const listed = await until("the other machine's agent", () => seesPeer(a));
     expect(listed.map((r) => r.id).sort()).toEqual([A.slice(0, 8), B.slice(0, 8)]);
@@ -92,24 +77,23 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       const messages = (await b.call("read_my_messages")).messages as Msg[];
       return messages.length > 0 && messages;
     });
-    expect(got.map((m) => m.body)).toEqual(["hello from the laptop"]);
+    expect(got.map((msg) => msg.body)).toEqual(["hello from the laptop"]);
     // Read once: acknowledged, it does not come again.
     expect((await b.call("read_my_messages")).messages).toEqual([]);
     // Nothing went through the data directories: each home holds no mailbox.
-    expect(fs.existsSync(path.join(laptop.home, "mailboxes", B))).toBe(false);
-    expect(fs.existsSync(path.join(buildbox.home, "mailboxes", B))).toBe(false);
+    expect(fs.existsSync(path.join(m.laptop.home, "mailboxes", B))).toBe(false);
+    expect(fs.existsSync(path.join(m.buildbox.home, "mailboxes", B))).toBe(false);
   });
 
   it("answers an ask_peer across machines; the peer's own machine wakes it through its tmux pane", async () => {
-    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
-    const root = buildbox.project();
+    const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
+    const root = m.buildbox.project();
     const typed = path.join(root, "typed.txt");
-    await buildbox.agentInPane({
+    await m.buildbox.agentInPane({
       session: "beta",
       cwd: root,
       claudeSession: B,
       command: recordLines(typed),
-      env: natsEnv("buildbox"),
     });
     await until("the build box's agent", () => seesPeer(a));
     const result = await a.call("ask_peer", { target: B, body: "SECRET-QUESTION-TEXT", timeout_ms: 1500 });
@@ -125,8 +109,8 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   });
 
   it("returns the reply to an ask_peer from the other machine", async () => {
-    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
-    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+    const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
+    const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
     await until("the build box's agent", () => seesPeer(a));
     const asking = a.call("ask_peer", { target: B, body: "What is 6 × 7?", timeout_ms: 60_000 });
     const question = await until("the question on the build box", async () => {
@@ -143,8 +127,8 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   });
 
   it("refuses an ask that closes a cycle across machines (the pending asks are shared), and loses nothing", async () => {
-    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
-    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+    const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
+    const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
     await until("the build box's agent", () => seesPeer(a));
     const aWaits = a.call("ask_peer", { target: B, body: "A asks B", timeout_ms: 60_000 });
     const question = await until("A's question on the build box", async () => {
@@ -162,39 +146,39 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   });
 
   it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {
-    const root = laptop.project();
-    const unknown = await startAndExit(laptop.home, root, { OXTAIL_TRANSPORT: "carrier-pigeon" });
+    const root = m.laptop.project();
+    const unknown = await startAndExit(m.laptop.home, root, { OXTAIL_TRANSPORT: "carrier-pigeon" });
     expect(unknown.code).toBe(78);
     expect(unknown.stderr).toContain(
       'OXTAIL_TRANSPORT="carrier-pigeon" is not a transport; use one of fs, nats.',
     );
-    const unnamed = await startAndExit(laptop.home, root, {
+    const unnamed = await startAndExit(m.laptop.home, root, {
       OXTAIL_TRANSPORT: "nats",
-      OXTAIL_NATS_URL: nats.url,
+      OXTAIL_NATS_URL: m.nats.url,
     });
     expect(unnamed.code).toBe(78);
     expect(unnamed.stderr).toContain("has no git remote. Set OXTAIL_PROJECT.");
   });
 
   it("oxtail doctor reports the NATS transport: reachable with the agents present, then FIX once the server is gone", async () => {
-    await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv("laptop") });
-    const env = { ...natsEnv("buildbox"), OXTAIL_HOME: buildbox.home };
-    const up = oxtailIn(buildbox.home, ["doctor"], { env });
+    await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
+    const env = { ...m.buildbox.transportEnv, OXTAIL_HOME: m.buildbox.home };
+    const up = oxtailIn(m.buildbox.home, ["doctor"], { env });
     expect(up.out).toContain(
-      `ok  transport: nats at ${nats.url}, project ${PROJECT} (OXTAIL_PROJECT), host buildbox: reachable, 1 agent(s) present`,
+      `ok  transport: nats at ${m.nats.url}, project ${PROJECT} (OXTAIL_PROJECT), host buildbox: reachable, 1 agent(s) present`,
     );
-    await nats.stop();
-    const down = oxtailIn(buildbox.home, ["doctor"], { env });
+    await m.nats.stop();
+    const down = oxtailIn(m.buildbox.home, ["doctor"], { env });
     expect(down.code).toBe(1);
     expect(down.out).toMatch(
       /^FIX transport: nats at .*: Cannot reach the NATS server at .* — start nats-server/m,
     );
-    const plain = oxtailIn(buildbox.home, ["doctor"], { env: { OXTAIL_HOME: buildbox.home } });
+    const plain = oxtailIn(m.buildbox.home, ["doctor"], { env: { OXTAIL_HOME: m.buildbox.home } });
     expect(plain.out).toContain("ok  transport: fs (this machine's data directory)");
   });
 
   it("runs with the users entry `oxtail nats-config` prints, and never shows the password", async () => {
-    const printed = oxtailIn(laptop.home, ["nats-config", "--user", "alpha", "--password", "s3cret-pw"], {
+    const printed = oxtailIn(m.laptop.home, ["nats-config", "--user", "alpha", "--password", "s3cret-pw"], {
       env: { OXTAIL_PROJECT: PROJECT },
     });
     expect(printed.code, printed.err).toBe(0);
@@ -205,9 +189,9 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       fs.writeFileSync(config, `authorization {\n  users: [\n${printed.out}\n  ]\n}\n`);
       secured = await startNatsServer(["-c", config]);
       const url = secured.url.replace("nats://", "nats://alpha:s3cret-pw@");
-      const env = (host: string) => ({ ...natsEnv(host), OXTAIL_NATS_URL: url });
-      const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: env("laptop") });
-      const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: env("buildbox") });
+      const env = { OXTAIL_NATS_URL: url };
+      const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A, env });
+      const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B, env });
       const me = await a.call("get_my_session");
       expect(me.transport).toMatchObject({ url: secured.url.replace("nats://", "nats://alpha:***@") });
       expect(JSON.stringify(me)).not.toContain("s3cret-pw");
@@ -219,7 +203,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
         const messages = (await b.call("read_my_messages")).messages as Msg[];
         return messages.length > 0 && messages;
       });
-      expect(got.map((m) => m.body)).toEqual(["through the secured server"]);
+      expect(got.map((msg) => msg.body)).toEqual(["through the secured server"]);
       await a.close();
       await b.close();
     } finally {

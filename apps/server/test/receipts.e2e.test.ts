@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DELIVERY_HOLD_MS } from "../src/delivery.ts";
-import { type TestAgent, until, World } from "./harness.ts";
+import { onEachTransport, type TestAgent, until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -12,12 +12,6 @@ const C = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
 const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
 
 let world: World;
-beforeEach(() => {
-  world = new World();
-});
-afterEach(async () => {
-  await world.dispose();
-});
 
 type Receipt = {
   id: string;
@@ -60,6 +54,7 @@ function hook(event: string, session: string, cwd: string) {
       PATH: process.env.PATH ?? "",
       HOME: cwd,
       OXTAIL_HOME: world.home,
+      ...world.transportEnv,
       CLAUDE_CODE_SESSION_ID: session,
     },
     encoding: "utf8",
@@ -68,178 +63,202 @@ function hook(event: string, session: string, cwd: string) {
   return result.stdout;
 }
 
-describe("receipts", () => {
-  it("follow a message from queued to delivered by read_my_messages to replied, with timestamps", async () => {
-    const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
-    const sent = await a.call("send_message", { target: "beta", body: "status please" });
-    const id = sent.message_id as string;
-    const queued = await status(a, id);
-    expect(queued).toMatchObject({ id, state: "queued" });
-    // What did not happen yet is absent, not null.
-    expect(Object.keys(queued).filter((k) => ["delivered", "replied", "expired"].includes(k))).toEqual([]);
-    await b.call("read_my_messages");
-    // Delivered once the answer reached the client (the ledger's hold), not when it was claimed.
-    const delivered = await until("the delivered receipt", async () => {
-      const r = await status(a, id);
-      return r.state === "delivered" && r;
-    });
-    expect(delivered.delivered?.via).toBe("read_my_messages");
-    const reply = await b.call("send_message", { target: A, body: "done", reply_to: id });
-    const replied = await status(a, id);
-    expect(replied).toMatchObject({
-      state: "replied",
-      delivered: { via: "read_my_messages" },
-      replied: { reply_id: reply.message_id },
-    });
-    expect(Date.parse(replied.replied?.at ?? "")).toBeGreaterThanOrEqual(
-      Date.parse(replied.delivered?.at ?? ""),
-    );
+// Every test on both transports (SPEC §12), bar the few that check the data directory itself.
+onEachTransport((transport) => {
+  beforeEach(async () => {
+    world = await World.create(transport);
+  });
+  afterEach(async () => {
+    await world.dispose();
   });
 
-  it("record each hook event's path: mid-turn, Stop, next prompt", async () => {
-    const { alpha: a, root } = await agents({ alpha: A, beta: B });
-    const expectations = [
-      ["PreToolUse", "hook-mid-turn"],
-      ["Stop", "hook-stop"],
-      ["UserPromptSubmit", "hook-prompt"],
-    ] as const;
-    for (const [event, via] of expectations) {
-      const sent = await a.call("send_message", { target: "beta", body: `via ${event}` });
-      expect(hook(event, B, root)).toContain(`via ${event}`);
-      expect(await status(a, sent.message_id as string), event).toMatchObject({
-        state: "delivered",
-        delivered: { via },
+  describe("receipts", () => {
+    it("follow a message from queued to delivered by read_my_messages to replied, with timestamps", async () => {
+      const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
+      const sent = await a.call("send_message", { target: "beta", body: "status please" });
+      const id = sent.message_id as string;
+      const queued = await status(a, id);
+      expect(queued).toMatchObject({ id, state: "queued" });
+      // What did not happen yet is absent, not null.
+      expect(Object.keys(queued).filter((k) => ["delivered", "replied", "expired"].includes(k))).toEqual([]);
+      await b.call("read_my_messages");
+      // Delivered once the answer reached the client (the ledger's hold), not when it was claimed.
+      const delivered = await until("the delivered receipt", async () => {
+        const r = await status(a, id);
+        return r.state === "delivered" && r;
       });
-    }
-  });
+      expect(delivered.delivered?.via).toBe("read_my_messages");
+      const reply = await b.call("send_message", { target: A, body: "done", reply_to: id });
+      const replied = await status(a, id);
+      expect(replied).toMatchObject({
+        state: "replied",
+        delivered: { via: "read_my_messages" },
+        replied: { reply_id: reply.message_id },
+      });
+      expect(Date.parse(replied.replied?.at ?? "")).toBeGreaterThanOrEqual(
+        Date.parse(replied.delivered?.at ?? ""),
+      );
+    });
 
-  it("record an ask's reply as delivered by ask-reply, and the question as replied", async () => {
-    const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
-    const asking = a.call("ask_peer", { target: "beta", body: "6 × 7?", timeout_ms: 30_000 });
-    const question = await until(
-      "the question",
-      async () => ((await b.call("read_my_messages")).messages as { id: string }[])[0],
+    // The hook program hands over mail from the data directory only (docs/several-machines.md, "Not done yet").
+    it.skipIf(transport === "nats")(
+      "record each hook event's path: mid-turn, Stop, next prompt",
+      async () => {
+        const { alpha: a, root } = await agents({ alpha: A, beta: B });
+        const expectations = [
+          ["PreToolUse", "hook-mid-turn"],
+          ["Stop", "hook-stop"],
+          ["UserPromptSubmit", "hook-prompt"],
+        ] as const;
+        for (const [event, via] of expectations) {
+          const sent = await a.call("send_message", { target: "beta", body: `via ${event}` });
+          expect(hook(event, B, root)).toContain(`via ${event}`);
+          expect(await status(a, sent.message_id as string), event).toMatchObject({
+            state: "delivered",
+            delivered: { via },
+          });
+        }
+      },
     );
-    const reply = await b.call("send_message", { target: A, body: "42", reply_to: question.id });
-    const asked = await asking;
-    expect(asked).toMatchObject({ ok: true, timed_out: false, question_id: question.id });
-    expect(asked.delivery_outlook).toMatchObject({ path: expect.any(String), hooks: "not-set-up" });
-    await new Promise((r) => setTimeout(r, DELIVERY_HOLD_MS + 300));
-    expect(await status(b, reply.message_id as string)).toMatchObject({
-      state: "delivered",
-      delivered: { via: "ask-reply" },
+
+    it("record an ask's reply as delivered by ask-reply, and the question as replied", async () => {
+      const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
+      const asking = a.call("ask_peer", { target: "beta", body: "6 × 7?", timeout_ms: 30_000 });
+      const question = await until(
+        "the question",
+        async () => ((await b.call("read_my_messages")).messages as { id: string }[])[0],
+      );
+      const reply = await b.call("send_message", { target: A, body: "42", reply_to: question.id });
+      const asked = await asking;
+      expect(asked).toMatchObject({ ok: true, timed_out: false, question_id: question.id });
+      expect(asked.delivery_outlook).toMatchObject({ path: expect.any(String), hooks: "not-set-up" });
+      await new Promise((r) => setTimeout(r, DELIVERY_HOLD_MS + 300));
+      expect(await status(b, reply.message_id as string)).toMatchObject({
+        state: "delivered",
+        delivered: { via: "ask-reply" },
+      });
+      expect(await status(a, question.id)).toMatchObject({
+        state: "replied",
+        delivered: { via: "read_my_messages" },
+        replied: { reply_id: reply.message_id },
+      });
     });
-    expect(await status(a, question.id)).toMatchObject({
-      state: "replied",
-      delivered: { via: "read_my_messages" },
-      replied: { reply_id: reply.message_id },
+
+    it("are seen only from the sender's project: out-of-scope elsewhere, not-found for unknown ids", async () => {
+      const { alpha: a } = await agents({ alpha: A, beta: B });
+      const { gamma: other } = await agents({ gamma: C }, world.project("other"));
+      const id = (await a.call("send_message", { target: "beta", body: "private" })).message_id as string;
+      expect(await other.call("message_status", { id })).toMatchObject({ ok: false, error: "out-of-scope" });
+      const unknown = "00000000abcd-00000000-00000000";
+      expect(await a.call("message_status", { id: unknown })).toMatchObject({
+        ok: false,
+        error: "not-found",
+      });
+      const many = await a.call("message_status", { ids: [id, unknown, "nonsense"] });
+      expect((many.receipts as Record<string, unknown>[]).map((r) => r.state ?? r.error)).toEqual([
+        "queued",
+        "not-found",
+        "invalid-input",
+      ]);
+      expect(await a.call("message_status", {})).toMatchObject({ ok: false, error: "invalid-input" });
+    });
+
+    it("expire mail left for a server that ended before it knew its session id", async () => {
+      const root = world.project();
+      const a = await world.agent({ cwd: root, claudeSession: A, env: { HOME: root } });
+      // A Claude Code whose session id nothing reveals: its mail goes to its server instance's mailbox.
+      const anonymous = await world.agent({
+        cwd: root,
+        pane: world.tmux.session("anon", root),
+        clientName: "claude-code",
+        env: { HOME: root, CLAUDE_CONFIG_DIR: world.project("empty-claude") },
+      });
+      const sent = await a.call("send_message", { target: "anon", body: "anyone?" });
+      expect(sent).toMatchObject({ delivery_outlook: { path: "read_my_messages-only" } });
+      expect(sent).not.toHaveProperty("to_session_id");
+      expect((await status(a, sent.message_id as string)).state).toBe("queued");
+      await anonymous.close();
+      const expired = await until("the expiry", async () => {
+        const r = await status(a, sent.message_id as string);
+        return r.state === "expired" && r;
+      });
+      expect(expired.expired?.reason).toBe("recipient-gone");
     });
   });
 
-  it("are seen only from the sender's project: out-of-scope elsewhere, not-found for unknown ids", async () => {
-    const { alpha: a } = await agents({ alpha: A, beta: B });
-    const { gamma: other } = await agents({ gamma: C }, world.project("other"));
-    const id = (await a.call("send_message", { target: "beta", body: "private" })).message_id as string;
-    expect(await other.call("message_status", { id })).toMatchObject({ ok: false, error: "out-of-scope" });
-    const unknown = "00000000abcd-00000000-00000000";
-    expect(await a.call("message_status", { id: unknown })).toMatchObject({ ok: false, error: "not-found" });
-    const many = await a.call("message_status", { ids: [id, unknown, "nonsense"] });
-    expect((many.receipts as Record<string, unknown>[]).map((r) => r.state ?? r.error)).toEqual([
-      "queued",
-      "not-found",
-      "invalid-input",
-    ]);
-    expect(await a.call("message_status", {})).toMatchObject({ ok: false, error: "invalid-input" });
+  describe("delivery_outlook", () => {
+    it("says read_my_messages-only with no hooks set up, and next-prompt once the peer's hooks have run (hooks read no NATS mail)", async () => {
+      const { alpha: a, root } = await agents({ alpha: A, beta: B });
+      const before = await a.call("send_message", { target: "beta", body: "one" });
+      expect(before.delivery_outlook).toMatchObject({
+        path: "read_my_messages-only",
+        hooks: "not-set-up",
+      });
+      // Absent, not null: no wake would run. The reason names the fix (none on NATS: hooks would not help).
+      expect(before.delivery_outlook).not.toHaveProperty("wake_strategy");
+      const fix = String((before.delivery_outlook as { reason: string }).reason);
+      if (transport === "fs") expect(fix).toContain("Fix: oxtail setup --claude");
+      else expect(fix).not.toContain("Fix:");
+      // The peer's client runs oxtail's hook: its SessionStart leaves the session's identity drop.
+      hook("SessionStart", B, root);
+      const after = await a.call("send_message", { target: "beta", body: "two" });
+      const reason = String((after.delivery_outlook as { reason: string }).reason);
+      expect(reason).not.toContain("Fix:");
+      if (transport === "fs")
+        expect(after.delivery_outlook).toMatchObject({ path: "next-prompt", hooks: "active" });
+      else {
+        // The hook reads mail from the data directory: on NATS it hands nothing over, and the outlook says so.
+        expect(after.delivery_outlook).toMatchObject({ path: "read_my_messages-only", hooks: "active" });
+        expect(reason).toContain("on the nats transport mail lives in NATS");
+      }
+    });
   });
 
-  it("expire mail left for a server that ended before it knew its session id", async () => {
-    const root = world.project();
-    const a = await world.agent({ cwd: root, claudeSession: A, env: { HOME: root } });
-    // A Claude Code whose session id nothing reveals: its mail goes to its server instance's mailbox.
-    const anonymous = await world.agent({
-      cwd: root,
-      pane: world.tmux.session("anon", root),
-      clientName: "claude-code",
-      env: { HOME: root, CLAUDE_CONFIG_DIR: world.project("empty-claude") },
+  describe("broadcast", () => {
+    it('sends one copy per peer to "*", self excluded, each with its own id, receipt and outlook', async () => {
+      const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
+      const sent = await a.call("send_message", { target: "*", body: "all hands" });
+      const messages = sent.messages as { target: string; message_id: string; to_session_id?: string }[];
+      // For "*" each target is the peer's session id, so it is not repeated as to_session_id.
+      expect(messages.map((m) => m.target).sort()).toEqual([B, C]);
+      expect(messages.some((m) => "to_session_id" in m)).toBe(false);
+      expect(new Set(messages.map((m) => m.message_id)).size).toBe(2);
+      for (const m of messages) expect(m).toMatchObject({ delivery_outlook: { path: expect.any(String) } });
+      for (const peer of [b, c])
+        expect(
+          ((await peer.call("read_my_messages")).messages as { body: string }[]).map((m) => m.body),
+        ).toEqual(["all hands"]);
+      expect((await a.call("read_my_messages")).messages).toEqual([]);
+      const receipts = await a.call("message_status", { ids: messages.map((m) => m.message_id) });
+      expect((receipts.receipts as Receipt[]).map((r) => r.id)).toEqual(messages.map((m) => m.message_id));
     });
-    const sent = await a.call("send_message", { target: "anon", body: "anyone?" });
-    expect(sent).toMatchObject({ delivery_outlook: { path: "read_my_messages-only" } });
-    expect(sent).not.toHaveProperty("to_session_id");
-    expect((await status(a, sent.message_id as string)).state).toBe("queued");
-    await anonymous.close();
-    const expired = await until("the expiry", async () => {
-      const r = await status(a, sent.message_id as string);
-      return r.state === "expired" && r;
-    });
-    expect(expired.expired?.reason).toBe("recipient-gone");
-  });
-});
 
-describe("delivery_outlook", () => {
-  it("says read_my_messages-only with no hooks set up, and next-prompt once the peer's hooks have run", async () => {
-    const { alpha: a, root } = await agents({ alpha: A, beta: B });
-    const before = await a.call("send_message", { target: "beta", body: "one" });
-    expect(before.delivery_outlook).toMatchObject({
-      path: "read_my_messages-only",
-      hooks: "not-set-up",
+    it("sends to a list, counting a peer named twice once; validates every target before sending anything", async () => {
+      const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
+      const sent = await a.call("send_message", { target: ["beta", B, "gamma"], body: "listed" });
+      expect((sent.messages as { target: string }[]).map((m) => m.target)).toEqual(["beta", "gamma"]);
+      for (const peer of [b, c]) expect((await peer.call("read_my_messages")).messages).toHaveLength(1);
+      const refused = await a.call("send_message", { target: ["beta", "nobody"], body: "never" });
+      expect(refused).toMatchObject({ ok: false, error: "not-found", data: { target: "nobody" } });
+      expect(await a.call("send_message", { target: ["beta", "alpha"], body: "never" })).toMatchObject({
+        ok: false,
+        error: "no-self-message",
+      });
+      expect((await b.call("read_my_messages")).messages).toEqual([]);
     });
-    // Absent, not null: no wake would run. The reason names the fix.
-    expect(before.delivery_outlook).not.toHaveProperty("wake_strategy");
-    expect(String((before.delivery_outlook as { reason: string }).reason)).toContain(
-      "Fix: oxtail setup --claude",
-    );
-    // The peer's client runs oxtail's hook: its SessionStart leaves the session's identity drop.
-    hook("SessionStart", B, root);
-    const after = await a.call("send_message", { target: "beta", body: "two" });
-    expect(after.delivery_outlook).toMatchObject({ path: "next-prompt", hooks: "active" });
-    expect(String((after.delivery_outlook as { reason: string }).reason)).not.toContain("Fix:");
-  });
-});
 
-describe("broadcast", () => {
-  it('sends one copy per peer to "*", self excluded, each with its own id, receipt and outlook', async () => {
-    const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
-    const sent = await a.call("send_message", { target: "*", body: "all hands" });
-    const messages = sent.messages as { target: string; message_id: string; to_session_id?: string }[];
-    // For "*" each target is the peer's session id, so it is not repeated as to_session_id.
-    expect(messages.map((m) => m.target).sort()).toEqual([B, C]);
-    expect(messages.some((m) => "to_session_id" in m)).toBe(false);
-    expect(new Set(messages.map((m) => m.message_id)).size).toBe(2);
-    for (const m of messages) expect(m).toMatchObject({ delivery_outlook: { path: expect.any(String) } });
-    for (const peer of [b, c])
-      expect(
-        ((await peer.call("read_my_messages")).messages as { body: string }[]).map((m) => m.body),
-      ).toEqual(["all hands"]);
-    expect((await a.call("read_my_messages")).messages).toEqual([]);
-    const receipts = await a.call("message_status", { ids: messages.map((m) => m.message_id) });
-    expect((receipts.receipts as Receipt[]).map((r) => r.id)).toEqual(messages.map((m) => m.message_id));
-  });
-
-  it("sends to a list, counting a peer named twice once; validates every target before sending anything", async () => {
-    const { alpha: a, beta: b, gamma: c } = await agents({ alpha: A, beta: B, gamma: C });
-    const sent = await a.call("send_message", { target: ["beta", B, "gamma"], body: "listed" });
-    expect((sent.messages as { target: string }[]).map((m) => m.target)).toEqual(["beta", "gamma"]);
-    for (const peer of [b, c]) expect((await peer.call("read_my_messages")).messages).toHaveLength(1);
-    const refused = await a.call("send_message", { target: ["beta", "nobody"], body: "never" });
-    expect(refused).toMatchObject({ ok: false, error: "not-found", data: { target: "nobody" } });
-    expect(await a.call("send_message", { target: ["beta", "alpha"], body: "never" })).toMatchObject({
-      ok: false,
-      error: "no-self-message",
+    it('refuses "*" with no peer, and ask_peer with a list or "*"', async () => {
+      const root = world.project();
+      const a = await world.agent({ cwd: root, claudeSession: A, env: { HOME: root } });
+      expect(await a.call("send_message", { target: "*", body: "alone" })).toMatchObject({
+        ok: false,
+        error: "not-found",
+      });
+      for (const target of ["*", ["x", "y"]]) {
+        const result = await a.call("ask_peer", { target, body: "q" });
+        expect(result).toMatchObject({ ok: false, error: "invalid-input" });
+        expect(String(result.message)).toContain("ask_peer asks exactly one peer");
+      }
     });
-    expect((await b.call("read_my_messages")).messages).toEqual([]);
-  });
-
-  it('refuses "*" with no peer, and ask_peer with a list or "*"', async () => {
-    const root = world.project();
-    const a = await world.agent({ cwd: root, claudeSession: A, env: { HOME: root } });
-    expect(await a.call("send_message", { target: "*", body: "alone" })).toMatchObject({
-      ok: false,
-      error: "not-found",
-    });
-    for (const target of ["*", ["x", "y"]]) {
-      const result = await a.call("ask_peer", { target, body: "q" });
-      expect(result).toMatchObject({ ok: false, error: "invalid-input" });
-      expect(String(result.message)).toContain("ask_peer asks exactly one peer");
-    }
   });
 });

@@ -11,7 +11,7 @@ import {
 } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DELIVERY_HOLD_MS } from "../src/delivery.ts";
-import { until, World } from "./harness.ts";
+import { onEachTransport, until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -285,47 +285,55 @@ describe("identity cannot be taken", () => {
   });
 });
 
-describe("delivered means delivered", () => {
-  it("send_message with an idempotency_key sends once, however often it is retried", async () => {
-    const root = world.project();
-    const a = await world.agent({ cwd: root, claudeSession: A });
-    const b = await world.agent({ cwd: root, claudeSession: B });
-    const first = await a.call("send_message", { target: B, body: "once", idempotency_key: "k-1" });
-    const again = await a.call("send_message", { target: B, body: "once", idempotency_key: "k-1" });
-    expect(again).toMatchObject({ ok: true, message_id: first.message_id, replayed: true });
-    const other = await a.call("send_message", { target: B, body: "twice", idempotency_key: "k-2" });
-    expect(other.message_id).not.toBe(first.message_id);
-    const bodies = ((await b.call("read_my_messages")).messages as Msg[]).map((m) => m.body);
-    expect(bodies).toEqual(["once", "twice"]);
+// Retries on both transports (SPEC §12); the tests above fill mailboxes and move folders of the data directory.
+onEachTransport((transport) => {
+  beforeEach(async () => {
+    await world.dispose();
+    world = await World.create(transport);
   });
 
-  it("ask_peer with an idempotency_key asks once; a retry waits again for that question's reply", async () => {
-    const root = world.project();
-    const a = await world.agent({ cwd: root, claudeSession: A });
-    const b = await world.agent({ cwd: root, claudeSession: B });
-    const first = await a.call("ask_peer", {
-      target: B,
-      body: "still there?",
-      timeout_ms: 300,
-      idempotency_key: "q1",
+  describe("delivered means delivered", () => {
+    it("send_message with an idempotency_key sends once, however often it is retried", async () => {
+      const root = world.project();
+      const a = await world.agent({ cwd: root, claudeSession: A });
+      const b = await world.agent({ cwd: root, claudeSession: B });
+      const first = await a.call("send_message", { target: B, body: "once", idempotency_key: "k-1" });
+      const again = await a.call("send_message", { target: B, body: "once", idempotency_key: "k-1" });
+      expect(again).toMatchObject({ ok: true, message_id: first.message_id, replayed: true });
+      const other = await a.call("send_message", { target: B, body: "twice", idempotency_key: "k-2" });
+      expect(other.message_id).not.toBe(first.message_id);
+      const bodies = ((await b.call("read_my_messages")).messages as Msg[]).map((m) => m.body);
+      expect(bodies).toEqual(["once", "twice"]);
     });
-    expect(first).toMatchObject({ ok: true, timed_out: true });
-    const [question] = (await b.call("read_my_messages")).messages as Msg[];
-    expect(question?.id).toBe(first.question_id);
-    await b.call("send_message", { target: A, body: "yes", reply_to: question?.id });
-    const retry = await a.call("ask_peer", {
-      target: B,
-      body: "still there?",
-      timeout_ms: 5000,
-      idempotency_key: "q1",
+
+    it("ask_peer with an idempotency_key asks once; a retry waits again for that question's reply", async () => {
+      const root = world.project();
+      const a = await world.agent({ cwd: root, claudeSession: A });
+      const b = await world.agent({ cwd: root, claudeSession: B });
+      const first = await a.call("ask_peer", {
+        target: B,
+        body: "still there?",
+        timeout_ms: 300,
+        idempotency_key: "q1",
+      });
+      expect(first).toMatchObject({ ok: true, timed_out: true });
+      const [question] = (await b.call("read_my_messages")).messages as Msg[];
+      expect(question?.id).toBe(first.question_id);
+      await b.call("send_message", { target: A, body: "yes", reply_to: question?.id });
+      const retry = await a.call("ask_peer", {
+        target: B,
+        body: "still there?",
+        timeout_ms: 5000,
+        idempotency_key: "q1",
+      });
+      expect(retry).toMatchObject({
+        ok: true,
+        replayed: true,
+        question_id: first.question_id,
+        timed_out: false,
+      });
+      expect((retry.reply as Msg).body).toBe("yes");
+      expect((await b.call("read_my_messages")).messages).toEqual([]);
     });
-    expect(retry).toMatchObject({
-      ok: true,
-      replayed: true,
-      question_id: first.question_id,
-      timed_out: false,
-    });
-    expect((retry.reply as Msg).body).toBe("yes");
-    expect((await b.call("read_my_messages")).messages).toEqual([]);
   });
 });

@@ -234,6 +234,41 @@ describe("the waker: its ladder", () => {
     expect(log).toEqual([]);
   });
 
+  it("with onArrivalUnavailable (mail where the client's waiter does not look), an on-arrival rung is not ready and the next rung wakes", async () => {
+    const log: string[] = [];
+    const sleeper = defineWakeStrategy({
+      name: "sleeper",
+      capabilities: { verify: false, onArrival: true },
+      readiness: async () => ({ ready: true, reason: "a sleeper waits" }),
+      wake: async () => {
+        log.push("sleeper");
+        return outcome("sleeper", "unverified", true);
+      },
+    })();
+    const waker = createWaker({
+      home: tempDir(),
+      strategies: [sleeper, fake("typist", log, () => outcome("typist", "submitted", true))],
+      adapterFor: () => adapterWith([{ strategy: "sleeper" }, { strategy: "typist" }]),
+      turnSignal: transcript().turnSignal,
+      onArrivalUnavailable: "mail lives elsewhere",
+    });
+    expect(await waker.status(peer())).toMatchObject({
+      strategy: "typist",
+      ready: true,
+      reason: "sleeper: mail lives elsewhere; typist: typist is ready",
+    });
+    expect(await waker.status(peer(), { onArrivalOnly: true })).toMatchObject({
+      strategy: null,
+      ready: false,
+    });
+    expect(await waker.wake(peer())).toMatchObject({
+      attempted: true,
+      strategy: "typist",
+      outcome: "submitted",
+    });
+    expect(log).toEqual(["typist:first"]);
+  });
+
   it("never rejects: a strategy that throws is a failed rung, an unknown one is noted", async () => {
     const waker = createWaker({
       home: tempDir(),

@@ -60,6 +60,13 @@ export { createNatsReceiptStore } from "./receipts.js";
 export type { NatsRegistryOptions, NatsRegistryStore } from "./registry.js";
 export { createNatsRegistryStore, HEARTBEAT_MS } from "./registry.js";
 
+/**
+ * Why the hook program hands no mail over on this transport: its deliveries and the asyncRewake sleeper
+ * read mailboxes in the data directory, and here mail lives in NATS (docs/several-machines.md).
+ */
+export const HOOKS_CANNOT_DELIVER =
+  "oxtail's hook program and sleeper read mail from this machine's data directory, and on the nats transport mail lives in NATS";
+
 /** Options for {@link createNatsTransport}. */
 export interface NatsTransportOptions extends Omit<LinkOptions, "name" | "agent"> {
   /** The project's scoped signing key: this server then connects as its own user (per-agent credentials). */
@@ -107,6 +114,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     mailbox,
     receipts: createNatsReceiptStore(link, names.receipts),
     asks: createNatsAskStore(link, names.asks),
+    hooksCannotDeliver: HOOKS_CANNOT_DELIVER,
     // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
     isAlive: (record) => isRemote(record) || isRecordAlive(record),
     waker: (local) => relayWaker(link, names, isRemote, local),

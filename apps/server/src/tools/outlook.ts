@@ -76,11 +76,15 @@ export async function deliveryOutlook(
     }),
   ]);
   const busy = live?.state === "busy" ? true : live?.state === "idle" ? false : null;
-  const usable = hooks.state === "active" || hooks.state === "configured";
+  const running = hooks.state === "active" || hooks.state === "configured";
+  // Hooks that cannot reach this transport's mail hand nothing over, however set up: say why.
+  const blocked = running ? (context.transport.hooksCannotDeliver ?? null) : null;
+  const usable = running && !blocked;
   // One sentence for the model: what happens, and the fix when hooks would help and are not set up.
   // The long why (liveness, each wake strategy's readiness) is wake_status's and doctor's to give.
   // A broadcast carries one outlook per peer: every byte here is paid once per copy.
-  const fix = hooks.state === "not-set-up" ? ` Fix: ${hooks.fix}.` : "";
+  const fix =
+    hooks.state === "not-set-up" && !context.transport.hooksCannotDeliver ? ` Fix: ${hooks.fix}.` : "";
   const out = (
     path: DeliveryOutlook["path"],
     why: string,
@@ -102,7 +106,7 @@ export async function deliveryOutlook(
       return out("hook-end-of-turn", "In a turn: its hook hands the message over when the turn ends");
     return out(
       "read_my_messages-only",
-      "In a turn, and no hook of its hands mail over: it sees the message when it calls read_my_messages",
+      `In a turn, and no hook of its hands mail over${blocked ? ` (${blocked})` : ""}: it sees the message when it calls read_my_messages`,
     );
   }
   const idle = busy === false ? "Idle" : "Busy/idle unknown";
@@ -119,6 +123,6 @@ export async function deliveryOutlook(
     );
   return out(
     "read_my_messages-only",
-    `${idle}: it waits until the peer calls read_my_messages (no hook or wake hands it over)`,
+    `${idle}: it waits until the peer calls read_my_messages (no hook or wake hands it over${blocked ? `: ${blocked}` : ""})`,
   );
 }

@@ -1,13 +1,9 @@
 // The NATS transport's fault runs (SPEC §12), through the built server and a real nats-server: the
 // server restarted mid-stream loses nothing (file storage), and a machine that goes away without a
 // word leaves the listing once its presence expires. In the slow project (`npm run test:slow`).
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  hasNatsServer,
-  startNatsServer,
-  type TestNatsServer,
-} from "../../../../libs/transport-nats/test/nats-server.ts";
-import { type TestAgent, until, World } from "../harness.ts";
+import { describe, expect, it } from "vitest";
+import { hasNatsServer, type TestAgent, until } from "../harness.ts";
+import { twoMachines } from "../nats-machines.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -15,38 +11,18 @@ const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 type Msg = { id: string; body: string };
 
 describe.skipIf(!hasNatsServer())("NATS transport faults", () => {
-  let nats: TestNatsServer;
-  let laptop: World;
-  let buildbox: World;
-  const natsEnv = (host: string, extra: Record<string, string> = {}) => ({
-    OXTAIL_TRANSPORT: "nats",
-    OXTAIL_NATS_URL: nats.url,
-    OXTAIL_PROJECT: "example.com/team/repo",
-    OXTAIL_HOST_ID: host,
-    ...extra,
-  });
+  const m = twoMachines();
   const ids = async (agent: TestAgent) =>
     ((await agent.call("list_project_sessions")).rows as { id?: string }[]).map((r) => r.id);
 
-  beforeEach(async () => {
-    nats = await startNatsServer();
-    laptop = new World();
-    buildbox = new World();
-  });
-  afterEach(async () => {
-    await laptop.dispose();
-    await buildbox.dispose();
-    await nats.dispose();
-  });
-
   it("loses nothing and duplicates nothing when nats-server restarts in the middle of a stream of sends (the outbox holds them)", async () => {
     // 40 sends in a row: past the loop guard's burst, which is not what this test is about.
-    const a = await laptop.agent({
-      cwd: laptop.project(),
+    const a = await m.laptop.agent({
+      cwd: m.laptop.project(),
       claudeSession: A,
-      env: natsEnv("laptop", { OXTAIL_LOOP_GUARD: "off" }),
+      env: { OXTAIL_LOOP_GUARD: "off" },
     });
-    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: natsEnv("buildbox") });
+    const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
     await until("the build box's agent", async () => (await ids(a)).includes(B.slice(0, 8)));
 
     const sent: string[] = [];
@@ -57,13 +33,13 @@ describe.skipIf(!hasNatsServer())("NATS transport faults", () => {
       sent.push(body);
     };
     for (let i = 0; i < 15; i++) await send(i);
-    await nats.stop();
+    await m.nats.stop();
     // Sent while the server is surely down...
     for (let i = 15; i < 25; i++) await send(i);
     // ...and while it comes back.
     const restart = (async () => {
       await new Promise((r) => setTimeout(r, 1000));
-      await nats.start();
+      await m.nats.start();
     })();
     for (let i = 25; i < 40; i++) await send(i);
     await restart;
@@ -73,7 +49,7 @@ describe.skipIf(!hasNatsServer())("NATS transport faults", () => {
       "every message on the build box",
       async () => {
         const answer = await b.call("read_my_messages");
-        if (answer.ok === true) read.push(...(answer.messages as Msg[]).map((m) => m.body));
+        if (answer.ok === true) read.push(...(answer.messages as Msg[]).map((msg) => msg.body));
         return read.length >= sent.length;
       },
       60_000,
@@ -84,9 +60,9 @@ describe.skipIf(!hasNatsServer())("NATS transport faults", () => {
   });
 
   it("drops a machine that went away without a word once its presence expires", async () => {
-    const env = (host: string) => natsEnv(host, { OXTAIL_NATS_PRESENCE_TTL_MS: "3000" });
-    const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: env("laptop") });
-    const b = await buildbox.agent({ cwd: buildbox.project(), claudeSession: B, env: env("buildbox") });
+    const env = { OXTAIL_NATS_PRESENCE_TTL_MS: "3000" };
+    const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A, env });
+    const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B, env });
     await until("the build box's agent", async () => (await ids(a)).includes(B.slice(0, 8)));
     // Still listed well past one TTL while its heartbeat runs.
     await new Promise((r) => setTimeout(r, 6000));

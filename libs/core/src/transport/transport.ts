@@ -28,6 +28,14 @@ export interface Transport {
   readonly mailbox: MailboxStore;
   readonly receipts: ReceiptStore;
   readonly asks: AskStore;
+  /**
+   * Why the hook program cannot hand this transport's mail over (absent: it can). The hook's
+   * deliveries and the background waiters it runs (a client's sleeper that wakes it when mail lands)
+   * read mailboxes in the data directory: on a transport that keeps mail elsewhere, the delivery
+   * outlook does not count on them and wake strategies that wake on arrival (`capabilities.onArrival`)
+   * are not ready, so the ladder goes on to the next rung.
+   */
+  readonly hooksCannotDeliver?: string;
   /** Liveness of a registry record (absent: the local process check). */
   isAlive?(record: AgentRecord): boolean;
   /** The waker to use, given the local one (absent: the local one): agents elsewhere are woken by their own machine. */

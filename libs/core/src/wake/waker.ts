@@ -40,6 +40,12 @@ export interface WakerOptions {
   pollMs?: number;
   /** The ladder when the adapter declares none (default {@link DEFAULT_WAKE_LADDER}). */
   defaultLadder?: readonly WakeRung[];
+  /**
+   * Why strategies that wake on arrival (`capabilities.onArrival`: a background waiter of the client
+   * hands the mail over) cannot work here, e.g. the transport keeps mail where the waiter does not
+   * look (the transport's `hooksCannotDeliver`). Such a rung is then not ready, with this reason.
+   */
+  onArrivalUnavailable?: string;
 }
 
 /** Options for {@link Waker.wake}. */
@@ -88,6 +94,24 @@ export interface Waker {
   lastWake(agent: AgentRecord): WakeReport | null;
 }
 
+/** `strategy`, never ready here (readiness and wake say `reason`, and nothing is done). */
+function unavailable(strategy: WakeStrategy, reason: string): WakeStrategy {
+  return {
+    name: strategy.name,
+    apiVersion: strategy.apiVersion,
+    capabilities: strategy.capabilities,
+    requirements: strategy.requirements,
+    readiness: async () => ({ ready: false, reason }),
+    wake: async () => ({
+      attempted: false,
+      strategy: strategy.name,
+      outcome: "skipped",
+      verifiedAfterMs: null,
+      reason,
+    }),
+  };
+}
+
 /** The key a wake is deduplicated and locked by: the session id, else the instance id. */
 function wakeKey(agent: AgentRecord): string {
   return agent.client.session_id ?? agent.instance_id;
@@ -101,8 +125,14 @@ function cutText(reason: CutReason): string {
 
 /** Build a {@link Waker}. */
 export function createWaker(options: WakerOptions): Waker {
+  const blocked = options.onArrivalUnavailable;
   const strategies = {
-    get: (name: string) => [...options.strategies].find((s) => s.name === name),
+    get: (name: string): WakeStrategy | undefined => {
+      const strategy = [...options.strategies].find((s) => s.name === name);
+      return strategy && blocked && strategy.capabilities.onArrival
+        ? unavailable(strategy, blocked)
+        : strategy;
+    },
   };
   const tracer = options.tracer ?? NULL_TRACER;
   const adapterFor = options.adapterFor ?? (() => null);
