@@ -161,8 +161,8 @@ export class World {
    * This world's stores (registry, mailboxes, receipts, asks) opened in the test process, through the
    * transport its servers use: what a test inspects or writes behind the servers' backs. Closed on dispose.
    */
-  shared(): Stores {
-    this.stores ??= configuredTransport({ ...this.transportEnv }, this.home, this.home);
+  async shared(): Promise<Stores> {
+    this.stores ??= await configuredTransport({ ...this.transportEnv }, this.home, this.home);
     return this.stores;
   }
 

@@ -17,8 +17,8 @@ const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook")
 let world: World;
 
 /** The pending-ask records, through the world's transport. */
-function asks(): Promise<PendingAsk[]> {
-  return world.shared().asks.list();
+async function asks(): Promise<PendingAsk[]> {
+  return (await world.shared()).asks.list();
 }
 
 /** Claude Code's UserPromptSubmit through the real hook program, as `oxtail setup` installs it. */

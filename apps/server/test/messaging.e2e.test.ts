@@ -243,7 +243,7 @@ onEachTransport((transport) => {
 
     it("a cancel that races the reply loses nothing: each reply is readable once", async () => {
       const { a, b } = await pair();
-      const mailbox = createMailbox({ store: world.shared().mailbox });
+      const mailbox = createMailbox({ store: (await world.shared()).mailbox });
       const from = { session_id: B, instance_id: "1-1", client_type: "claude", display_name: "beta" };
       for (let i = 0; i < 10; i++) {
         const controller = new AbortController();
@@ -511,7 +511,7 @@ onEachTransport((transport) => {
 
   describe("lifecycle", () => {
     /** The registry's records, through the world's transport. */
-    const records = async () => (await world.shared().registry.list()).records;
+    const records = async () => (await (await world.shared()).registry.list()).records;
 
     it("registers at start and unregisters when the client closes stdin", async () => {
       const root = world.project();
