@@ -418,3 +418,32 @@ function answerOf(result: Awaited<ReturnType<Client["callTool"]>>): Record<strin
     throw new Error(`the text block is not the structured result's JSON: ${text.slice(0, 200)}`);
   return result.structuredContent as Record<string, unknown>;
 }
+
+/** Start the built server, say initialize, and wait for it to exit: its exit code and stderr. */
+export async function startAndExit(
+  home: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [SERVER], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, OXTAIL_HOME: home, ...env },
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
+  );
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+/** A pane's foreground program that appends every line typed into the pane to `file`. */
+export const recordLines = (file: string) =>
+  `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;

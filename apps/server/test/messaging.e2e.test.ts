@@ -5,7 +5,7 @@ import { processInfo, readSleeper, WAKE_LINE } from "@oxtail/core";
 import { createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DELIVERY_HOLD_MS } from "../src/delivery.ts";
-import { onEachTransport, type TestAgent, until, World } from "./harness.ts";
+import { onEachTransport, recordLines, type TestAgent, until, World } from "./harness.ts";
 
 /** Claude Code's folder name for a project: the cwd with every character not a letter or digit as `-`. */
 const projectKey = (cwd: string) => cwd.replace(/[^A-Za-z0-9]/g, "-");
@@ -36,9 +36,6 @@ function simulatedClient(dir: string): string {
   if (!fs.existsSync(client)) fs.symlinkSync("/bin/sh", client);
   return client;
 }
-
-/** A pane's foreground program that appends every line typed into the pane to `file`. */
-const recordLines = (file: string) => `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;
 
 /** The text typed into a pane so far, once a whole line is there. */
 const typedLines = (file: string) => {

@@ -2,7 +2,6 @@
 // makes the operator, the project's account and the signing key; nats-server runs in operator mode with
 // the configuration it prints; each machine's built server mints its own user from the signing key and
 // talks to the other machine's agent through it, under the SDK's real Client.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +12,7 @@ import {
   startNatsServer,
   type TestNatsServer,
 } from "../../../libs/transport-nats/test/nats-server.ts";
-import { SERVER, type TestAgent, until, World } from "./harness.ts";
+import { startAndExit, type TestAgent, until, World } from "./harness.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
@@ -25,31 +24,6 @@ type Msg = { id: string; body: string; re?: string; from: string };
 async function seesPeer(agent: TestAgent): Promise<boolean> {
   const rows = (await agent.call("list_project_sessions")).rows as { id?: string }[];
   return rows.some((r) => r.id === B.slice(0, 8));
-}
-
-/** Start the built server, say initialize, and wait for it to exit: its exit code and stderr. */
-async function startAndExit(
-  home: string,
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [SERVER], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, OXTAIL_HOME: home, ...env },
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  child.stdin.write(
-    `${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
-  );
-  const code = await exited;
-  clearTimeout(timer);
-  return { code, stderr };
 }
 
 describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", () => {

@@ -1,6 +1,5 @@
 // Two machines through one real nats-server (SPEC §12): two oxtail homes with different host ids,
 // each running the built server under the SDK's real Client, joined only through NATS JetStream.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import {
   hasNatsServer,
   NATS_PROJECT,
-  SERVER,
+  recordLines,
+  startAndExit,
   startNatsServer,
   type TestAgent,
   type TestNatsServer,
@@ -29,34 +29,6 @@ async function seesPeer(agent: TestAgent): Promise<{ id?: string }[] | null> {
   const rows = (await agent.call("list_project_sessions")).rows as { id?: string }[];
   return rows.some((r) => r.id === B.slice(0, 8)) ? rows : null;
 }
-
-/** Start the built server, say initialize, and wait for it to exit: its exit code and stderr. */
-async function startAndExit(
-  home: string,
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [SERVER], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, OXTAIL_HOME: home, ...env },
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  child.stdin.write(
-    `${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
-  );
-  const code = await exited;
-  clearTimeout(timer);
-  return { code, stderr };
-}
-
-/** A pane's foreground program that appends every line typed into the pane to `file`. */
-const recordLines = (file: string) => `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;
 
 describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   const m = twoMachines();
