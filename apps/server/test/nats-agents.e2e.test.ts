@@ -122,6 +122,20 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     // Receipts are shared; the sender sees what became of its question.
     const status = await a.call("message_status", { ids: [question.id] });
     expect(JSON.stringify(status)).toContain('"replied"');
+
+    // The human on the laptop asks with the same signing key: the CLI mints a user of its own.
+    const human = laptop.cli(laptop.project(), ["ask", B, "how far are you?", "--timeout", "60"], {
+      ...natsEnv(laptop, "laptop"),
+    });
+    const asked = await until("the human's question on the build box", async () => {
+      const messages = (await b.call("read_my_messages")).messages as Msg[];
+      return messages[0];
+    });
+    expect(asked.body).toBe("how far are you?");
+    await b.call("send_message", { target: asked.from, body: "nearly done", reply_to: asked.id });
+    const answer = await human;
+    expect(answer.code, answer.err).toBe(0);
+    expect(answer.out.trim()).toBe("nearly done");
   });
 
   it("an agent whose session becomes known after it connected reads its session's mail (its user is minted again, reconnected)", async () => {

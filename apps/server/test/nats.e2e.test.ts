@@ -117,6 +117,41 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     expect((await a.call("read_my_messages")).messages).toEqual([]);
   });
 
+  it("oxtail send and oxtail ask on one machine reach an agent on the other through NATS", async () => {
+    const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
+    const root = m.laptop.project();
+    // The human on the laptop, in the project's checkout there: the CLI runs on the world's transport.
+    const sent = await m.laptop.cli(root, ["send", B, "please rebase onto main", "--json"]);
+    expect(sent.code, sent.err).toBe(0);
+    const queued = JSON.parse(sent.out) as { messages: { message_id: string; to_session_id: string }[] };
+    expect(queued.messages).toMatchObject([{ to_session_id: B }]);
+    const got = await until("the operator's message on the build box", async () => {
+      const messages = (await b.call("read_my_messages")).messages as (Msg & { origin?: string })[];
+      return messages.length > 0 && messages;
+    });
+    expect(got).toMatchObject([
+      { id: queued.messages[0]?.message_id, body: "please rebase onto main", origin: "operator" },
+    ]);
+
+    const asking = m.laptop.cli(root, ["ask", B, "how far are you?", "--timeout", "60"]);
+    const question = await until("the operator's question on the build box", async () => {
+      const messages = (await b.call("read_my_messages")).messages as Msg[];
+      return messages[0];
+    });
+    expect(question.body).toBe("how far are you?");
+    const replied = await b.call("send_message", {
+      target: question.from,
+      body: "half way",
+      reply_to: question.id,
+    });
+    expect(replied).toMatchObject({ ok: true });
+    const answer = await asking;
+    expect(answer.code, answer.err).toBe(0);
+    expect(answer.out.trim()).toBe("half way");
+    // Nothing went through the laptop's data directory.
+    expect(fs.existsSync(path.join(m.laptop.home, "mailboxes"))).toBe(false);
+  });
+
   it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {
     const root = m.laptop.project();
     const unknown = await startAndExit(m.laptop.home, root, { OXTAIL_TRANSPORT: "carrier-pigeon" });

@@ -9,8 +9,10 @@ import {
   operatorAsk,
   operatorSend,
   type Tracer,
+  type Transport,
 } from "@oxtail/core/runtime";
 import tmuxWake from "@oxtail/wake-tmux";
+import { configuredTransport } from "../transport-config.js";
 
 /** What both commands need. */
 export interface OperatorCliContext {
@@ -31,6 +33,7 @@ export function operatorOptions(context: {
   oxtailHome: string;
   cwd: string;
   tracer: Tracer;
+  transport?: Transport;
 }): OperatorOptions {
   const { adapters } = context;
   return {
@@ -39,21 +42,38 @@ export function operatorOptions(context: {
     strategies: [tmuxWake(), ...adapters.flatMap((a) => a.wakeStrategies ?? [])],
     adapterFor: (type) => adapters.find((a) => a.name === type) ?? null,
     tracer: context.tracer,
+    ...(context.transport ? { transport: context.transport } : {}),
   };
 }
 
-function options(context: OperatorCliContext): OperatorOptions {
-  return operatorOptions({
-    adapters: context.loaded.flatMap((l) => (l.adapter ? [l.adapter] : [])),
-    oxtailHome: context.oxtailHome,
-    cwd: context.cwd,
-    tracer: createTracer(context.env.MCP_TRACE_FILE),
-  });
+/**
+ * Runs `work` with the operator options of the command line, on the transport the environment
+ * selects (`OXTAIL_TRANSPORT`, SPEC §12: with NATS, agents on other machines too), closed after.
+ */
+async function withOptions<T>(
+  context: OperatorCliContext,
+  work: (options: OperatorOptions) => Promise<T>,
+): Promise<T> {
+  const tracer = createTracer(context.env.MCP_TRACE_FILE);
+  const transport = await configuredTransport(context.env, context.oxtailHome, context.cwd, tracer);
+  try {
+    return await work(
+      operatorOptions({
+        adapters: context.loaded.flatMap((l) => (l.adapter ? [l.adapter] : [])),
+        oxtailHome: context.oxtailHome,
+        cwd: context.cwd,
+        tracer,
+        transport,
+      }),
+    );
+  } finally {
+    await transport.close().catch(() => {});
+  }
 }
 
 /** `oxtail send <target|*> <text>`: exit 0 once queued for every recipient. */
 export async function runSend(context: OperatorCliContext, target: string, text: string): Promise<number> {
-  const sent = await operatorSend(options(context), target, text);
+  const sent = await withOptions(context, (options) => operatorSend(options, target, text));
   if (context.json) context.out(JSON.stringify({ ok: true, messages: sent }));
   else
     for (const s of sent)
@@ -77,7 +97,9 @@ export async function runAsk(
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
   try {
-    const answer = await operatorAsk(options(context), target, text, timeoutMs, stop.signal);
+    const answer = await withOptions(context, (options) =>
+      operatorAsk(options, target, text, timeoutMs, stop.signal),
+    );
     if (context.json) context.out(JSON.stringify({ ok: true, ...answer }));
     // A peer's text reaches a terminal: escape sequences are made inert.
     else if (answer.reply) context.out(inertText(answer.reply.body));

@@ -10,6 +10,7 @@ import type { AgentRecord } from "../registry/types.js";
 import { assertSameProject, createProjectResolver, type ProjectScope } from "../scope/project.js";
 import type { WakeReport } from "../tools/contracts.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
+import type { Transport } from "../transport/transport.js";
 import { createWaker, type Waker } from "../wake/waker.js";
 
 /** The client type an operator's temporary record carries while `oxtail ask` waits for a reply. */
@@ -26,6 +27,11 @@ export interface OperatorOptions {
   strategies: Iterable<WakeStrategy>;
   adapterFor: (type: string | null) => ClientAdapter | null;
   tracer?: Tracer;
+  /**
+   * Where the registry and mailboxes are (SPEC §12): absent, the data directory. With another
+   * transport, agents on other machines are reached too, and woken by their own machine.
+   */
+  transport?: Transport;
 }
 
 /** One recipient of an operator message. */
@@ -47,15 +53,27 @@ interface Parts {
 function parts(options: OperatorOptions): Parts {
   const tracer = options.tracer ?? NULL_TRACER;
   const projects = createProjectResolver();
+  const { transport } = options;
+  const local = createWaker({
+    home: options.home,
+    strategies: options.strategies,
+    tracer,
+    adapterFor: options.adapterFor,
+    ...(transport?.hooksCannotDeliver ? { onArrivalUnavailable: transport.hooksCannotDeliver } : {}),
+  });
   return {
-    registry: createRegistry({ store: createFsRegistryStore({ home: options.home, tracer }), tracer }),
-    mailbox: createMailbox({ store: createFsMailboxStore({ home: options.home, tracer }), tracer }),
-    waker: createWaker({
-      home: options.home,
-      strategies: options.strategies,
+    registry: createRegistry({
+      store: transport?.registry ?? createFsRegistryStore({ home: options.home, tracer }),
       tracer,
-      adapterFor: options.adapterFor,
+      ...(transport?.isAlive
+        ? { isAlive: (record: AgentRecord) => transport.isAlive?.(record) ?? false }
+        : {}),
     }),
+    mailbox: createMailbox({
+      store: transport?.mailbox ?? createFsMailboxStore({ home: options.home, tracer }),
+      tracer,
+    }),
+    waker: transport?.waker?.(local) ?? local,
     scope: projects.resolveScope(undefined, options.cwd),
     projects,
   };
