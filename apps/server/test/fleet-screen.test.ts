@@ -16,6 +16,7 @@ function agent(name: string, extra: Partial<FleetAgent> = {}): FleetAgent {
     session_id: `${name}-id`,
     state: "idle",
     state_reason: "test",
+    machine: null,
     card: null,
     project: "/repo/.git",
     worktree: "/repo",

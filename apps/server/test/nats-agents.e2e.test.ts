@@ -136,6 +136,19 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     const answer = await human;
     expect(answer.code, answer.err).toBe(0);
     expect(answer.out.trim()).toBe("nearly done");
+
+    // The fleet view, as its own user too: both machines' agents.
+    const fleet = await laptop.cli(
+      laptop.project(),
+      ["status", "--json", "--all"],
+      natsEnv(laptop, "laptop"),
+    );
+    expect(fleet.code, fleet.err).toBe(0);
+    const agents = (JSON.parse(fleet.out) as { agents: { id: string; machine: string | null }[] }).agents;
+    expect(agents.map((r) => [r.id, r.machine]).sort()).toEqual([
+      [A, null],
+      [B, "buildbox"],
+    ]);
   });
 
   it("an agent whose session becomes known after it connected reads its session's mail (its user is minted again, reconnected)", async () => {

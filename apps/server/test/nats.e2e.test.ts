@@ -1,6 +1,8 @@
 // Two machines through one real nats-server (SPEC §12): two oxtail homes with different host ids,
 // each running the built server under the SDK's real Client, joined only through NATS JetStream.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { WAKE_LINE } from "@oxtail/core";
@@ -9,6 +11,7 @@ import {
   hasNatsServer,
   NATS_PROJECT,
   recordLines,
+  SERVER,
   startAndExit,
   startNatsServer,
   type TestAgent,
@@ -150,6 +153,76 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     expect(answer.out.trim()).toBe("half way");
     // Nothing went through the laptop's data directory.
     expect(fs.existsSync(path.join(m.laptop.home, "mailboxes"))).toBe(false);
+  });
+
+  it("oxtail status and the dashboard show the other machine's agents, marked with its host id, kept live", async () => {
+    // The human works in the laptop's checkout, where its agent runs.
+    const root = m.laptop.project();
+    const a = await m.laptop.agent({ cwd: root, claudeSession: A });
+    await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
+    await until("the other machine's agent", () => seesPeer(a));
+
+    type Row = { id: string; machine: string | null; state: string; state_reason: string; unread: number };
+    const status = await m.laptop.cli(root, ["status", "--json"]);
+    expect(status.code, status.err).toBe(0);
+    const agents = (JSON.parse(status.out) as { agents: Row[] }).agents;
+    expect(agents.map((r) => [r.id, r.machine])).toEqual([
+      [A, null],
+      [B, "buildbox"],
+    ]);
+    // Only the build box can tell its agent's busy/idle: not guessed from a process here.
+    expect(agents[1]).toMatchObject({
+      state: "unknown",
+      state_reason: expect.stringContaining("another machine"),
+    });
+    const text = await m.laptop.cli(root, ["status"]);
+    expect(text.out).toContain(`${B.slice(0, 8)}@buildbox`);
+
+    // The dashboard on the laptop, its events read as the page reads them (server-sent events).
+    const child = spawn(process.execPath, [SERVER, "dashboard"], {
+      cwd: root,
+      env: m.laptop.cliEnv(root),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let printed = "";
+      child.stdout.on("data", (d) => (printed += d));
+      child.stderr.on("data", (d) => (printed += d));
+      const url = await until(
+        "the dashboard's URL",
+        () => /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed)?.[0],
+      );
+      const { origin, searchParams } = new URL(url);
+      const states: { agents: Row[] }[] = [];
+      const events = http.get(`${origin}/events?token=${searchParams.get("token")}`, (res) => {
+        let buffer = "";
+        res.on("data", (d) => {
+          buffer += d;
+          for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+            const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
+            if (data) states.push(JSON.parse(data));
+            buffer = buffer.slice(end + 2);
+          }
+        });
+      });
+      try {
+        const first = await until("the dashboard's first state", () => states[0]);
+        expect(first.agents.find((r) => r.id === B)).toMatchObject({ machine: "buildbox", unread: 0 });
+        // Mail to the build box's agent shows on the laptop's dashboard as it waits (the model is read again).
+        expect(await a.call("send_message", { target: B, body: "for the dashboard" })).toMatchObject({
+          ok: true,
+        });
+        await until("the unread message on the dashboard", () =>
+          states.some((st) => st.agents.find((r) => r.id === B)?.unread === 1),
+        );
+      } finally {
+        events.destroy();
+      }
+    } finally {
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await gone;
+    }
   });
 
   it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {

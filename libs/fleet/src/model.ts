@@ -26,6 +26,8 @@ export interface FleetAgent {
   state: "busy" | "idle" | "unknown";
   /** How busy/idle was decided. */
   state_reason: string;
+  /** The host id of the machine it runs on when that is another machine (a transport joins them); else null. */
+  machine: string | null;
   card: { purpose: string; set_at: string } | null;
   /** The agent's project (the realpath of its repository's common git dir, or its folder). */
   project: string;

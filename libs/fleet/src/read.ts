@@ -20,6 +20,7 @@ import {
   type Receipt,
   shortSessionId,
   type Tracer,
+  type Transport,
 } from "@oxtail/core/runtime";
 import { attentionOf } from "./attention.js";
 import { edgeInCycle, nodesInCycles } from "./graph.js";
@@ -51,6 +52,11 @@ export interface FleetOptions {
   stallMs?: number;
   now?: () => number;
   tracer?: Tracer;
+  /**
+   * Where the registry, mailboxes, asks and receipts are (SPEC §12); absent, the data directory. With
+   * a transport that joins machines, agents of other machines are shown too (`machine` names theirs).
+   */
+  transport?: Transport;
 }
 
 /**
@@ -118,10 +124,23 @@ export function createFleetReader(options: FleetOptions): FleetReader {
   const tracer = options.tracer ?? NULL_TRACER;
   const now = options.now ?? Date.now;
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
-  const registry = createRegistry({ store: createFsRegistryStore({ home: options.home, tracer }), tracer });
-  const mailbox = createMailbox({ store: createFsMailboxStore({ home: options.home, tracer }), tracer });
-  const asks = createFsAskStore({ home: options.home, tracer });
-  const receipts = createReceipts({ store: createFsReceiptStore({ home: options.home, tracer }), tracer });
+  const { transport } = options;
+  const registry = createRegistry({
+    store: transport?.registry ?? createFsRegistryStore({ home: options.home, tracer }),
+    tracer,
+    ...(transport?.isAlive ? { isAlive: (record: AgentRecord) => transport.isAlive?.(record) ?? false } : {}),
+  });
+  const mailbox = createMailbox({
+    store: transport?.mailbox ?? createFsMailboxStore({ home: options.home, tracer }),
+    tracer,
+  });
+  const asks = transport?.asks ?? createFsAskStore({ home: options.home, tracer });
+  const receipts = createReceipts({
+    store: transport?.receipts ?? createFsReceiptStore({ home: options.home, tracer }),
+    tracer,
+  });
+  /** The machine an agent of another machine is on; null for this machine's. */
+  const machineOf = (agent: AgentRecord): string | null => transport?.hostOf?.(agent) ?? null;
   const projects = createProjectResolver();
   const scope = projects.resolveScope(undefined, options.cwd);
   const seen = new Map<string, Message>();
@@ -136,6 +155,8 @@ export function createFleetReader(options: FleetOptions): FleetReader {
   const adapterFor = (type: string | null) => options.adapters.find((a) => a.name === type) ?? null;
 
   async function liveness(agent: AgentRecord): Promise<Liveness | null> {
+    // Another machine's agent: its process and files are there, not here.
+    if (machineOf(agent) !== null) return null;
     const adapter = adapterFor(agent.client.type);
     if (!adapter?.capabilities.liveness || !adapter.liveness) return null;
     return adapter.liveness(agent).catch(() => null);
@@ -230,6 +251,7 @@ export function createFleetReader(options: FleetOptions): FleetReader {
       const liveness = live[i] ?? null;
       const project = projects.projectOf(cwdOf(r));
       const grew = mtimeOf(r.client.transcript_path);
+      const machine = machineOf(r);
       const agent: FleetAgent = {
         id: idOf(r),
         mailbox: key,
@@ -237,7 +259,12 @@ export function createFleetReader(options: FleetOptions): FleetReader {
         client: r.client.type ? safeLabel(r.client.type, 64) : null,
         session_id: r.client.session_id,
         state: liveness?.state ?? "unknown",
-        state_reason: liveness ? safeLabel(liveness.reason) : "its adapter cannot tell busy from idle",
+        state_reason: liveness
+          ? safeLabel(liveness.reason)
+          : machine !== null
+            ? "on another machine: only its own machine can tell busy from idle"
+            : "its adapter cannot tell busy from idle",
+        machine: machine === null ? null : safeLabel(machine, 128),
         card: r.state?.purpose ? { purpose: safeLabel(r.state.purpose), set_at: r.state.set_at } : null,
         project: project.id,
         worktree: project.worktree,

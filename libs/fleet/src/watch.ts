@@ -15,6 +15,8 @@ import {
 export const DEFAULT_DEBOUNCE_MS = 10;
 /** The slow safety net: the model is read again after this long without any event (ms). */
 export const DEFAULT_SAFETY_MS = 30_000;
+/** On a transport outside the data directory (NATS), the model is read again this often (ms), by default. */
+export const DEFAULT_POLL_MS = 2000;
 
 /** Notes in `changes` what a change of one watched path (its entry `name`, when told) means. */
 type Mark = (
@@ -34,6 +36,8 @@ export interface WatchFleetOptions extends FleetOptions {
   onChange(state: FleetState): void;
   debounceMs?: number;
   safetyMs?: number;
+  /** How often the model is read on a transport whose stores are not in the data directory (ms). */
+  pollMs?: number;
 }
 
 /** A live fleet. */
@@ -58,12 +62,16 @@ function bucketOf(ms: number): string {
  * mailbox `new/`, the receipts buckets in use, and each agent's transcript — gathered for
  * `debounceMs`. Besides, one timer for the moment the next busy agent would count as stalled, and a
  * slow safety read every `safetyMs` (busy/idle that only a client's own files show). Nothing runs
- * between events: an idle view costs no CPU.
+ * between events: an idle view costs no CPU. On a transport whose stores live elsewhere (NATS, SPEC
+ * §12) nothing in the data directory changes: the model is read every `pollMs` instead (transcripts
+ * of this machine's agents are still watched).
  */
 export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch> {
   const reader = createFleetReader(options);
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
-  const safetyMs = options.safetyMs ?? DEFAULT_SAFETY_MS;
+  // The data directory holds the stores only on the file-system transport.
+  const dataDir = !options.transport || options.transport.name === "fs";
+  const safetyMs = dataDir ? (options.safetyMs ?? DEFAULT_SAFETY_MS) : (options.pollMs ?? DEFAULT_POLL_MS);
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
   const home = options.home;
   const watchers = new Map<string, fs.FSWatcher>();
@@ -120,6 +128,7 @@ export async function watchFleet(options: WatchFleetOptions): Promise<FleetWatch
 
   /** A folder under the data directory, watched only when it is a real, private folder. */
   function privateDir(dir: string): boolean {
+    if (!dataDir) return false;
     try {
       return verifyPrivatePath(home, dir);
     } catch {

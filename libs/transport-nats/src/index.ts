@@ -117,6 +117,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     hooksCannotDeliver: HOOKS_CANNOT_DELIVER,
     // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
     isAlive: (record) => isRemote(record) || isRecordAlive(record),
+    hostOf: (record) => (isRemote(record) ? registry.hostOf(record.instance_id) : null),
     waker: (local) => relayWaker(link, names, isRemote, local),
     serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
     describe: () => ({

@@ -43,7 +43,7 @@ function renderAgents() {
     tr.dataset.agent = labelOf(a);
     const waits = state.asks.filter((k) => k.asker.mailbox === a.mailbox).map((k) => k.target.name);
     tr.append(
-      el("td", labelOf(a), "name"),
+      el("td", a.machine ? `${labelOf(a)}@${a.machine}` : labelOf(a), "name"),
       el("td", a.client ?? "-", "client"),
       el("td", a.state, `state ${a.state}`),
       el("td", a.unread, "unread"),

@@ -38,6 +38,8 @@ export interface Transport {
   readonly hooksCannotDeliver?: string;
   /** Liveness of a registry record (absent: the local process check). */
   isAlive?(record: AgentRecord): boolean;
+  /** The machine (host id) a record of another machine lives on; null for this machine's (absent: all are here). */
+  hostOf?(record: AgentRecord): string | null;
   /** The waker to use, given the local one (absent: the local one): agents elsewhere are woken by their own machine. */
   waker?(local: Waker): Waker;
   /** Answer wake requests other machines send to this server instance; returns a stop function. */

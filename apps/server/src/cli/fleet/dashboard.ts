@@ -10,6 +10,7 @@ import path from "node:path";
 import { type ClientAdapter, isOxtailError, safeLabel } from "@oxtail/core";
 import { createTracer, MAX_BODY_BYTES, operatorSend } from "@oxtail/core/runtime";
 import { type FleetWatch, watchFleet } from "@oxtail/fleet";
+import { configuredTransport } from "../../transport-config.js";
 import { operatorOptions } from "../operator.js";
 import { stallMsFrom } from "./stall.js";
 
@@ -72,6 +73,8 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
   const stall = stallMsFrom(context.env);
   const token = randomBytes(24).toString("base64url");
   const tracer = createTracer(context.env.MCP_TRACE_FILE);
+  // The transport the environment selects (`OXTAIL_TRANSPORT`): with NATS, other machines' agents too.
+  const transport = await configuredTransport(context.env, context.oxtailHome, context.cwd, tracer);
   const streams = new Set<http.ServerResponse>();
   const assets = new Map(
     Object.entries(FILES).map(([route, f]) => [
@@ -91,6 +94,7 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
         oxtailHome: context.oxtailHome,
         cwd: context.cwd,
         tracer,
+        transport,
       }),
       target,
       text,
@@ -189,23 +193,30 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(context.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
-  fleet = await watchFleet({
-    home: context.oxtailHome,
-    cwd: context.cwd,
-    all: context.all,
-    adapters: context.adapters,
-    ...stall,
-    tracer,
-    onChange: (state) => {
-      const event = `event: state\ndata: ${JSON.stringify(state)}\n\n`;
-      for (const res of streams) res.write(event);
-    },
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(context.port ?? 0, "127.0.0.1", () => resolve());
+    });
+    port = (server.address() as AddressInfo).port;
+    fleet = await watchFleet({
+      home: context.oxtailHome,
+      cwd: context.cwd,
+      all: context.all,
+      adapters: context.adapters,
+      ...stall,
+      tracer,
+      transport,
+      onChange: (state) => {
+        const event = `event: state\ndata: ${JSON.stringify(state)}\n\n`;
+        for (const res of streams) res.write(event);
+      },
+    });
+  } catch (error) {
+    server.close();
+    await transport.close().catch(() => {});
+    throw error;
+  }
   const url = `http://127.0.0.1:${port}/?token=${token}`;
   return {
     url,
@@ -216,6 +227,7 @@ export async function startDashboard(context: DashboardContext): Promise<Dashboa
       streams.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await transport.close().catch(() => {});
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { ClientAdapter } from "@oxtail/core";
 import { createTracer } from "@oxtail/core/runtime";
 import { createFleetReader } from "@oxtail/fleet";
+import { configuredTransport } from "../../transport-config.js";
 import { stallMsFrom } from "./stall.js";
 import { statusText } from "./text.js";
 
@@ -18,17 +19,24 @@ export interface StatusContext {
   columns?: number;
 }
 
-/** Print the fleet once: text for a person, or the versioned JSON shape of docs/fleet.md. */
+/**
+ * Print the fleet once: text for a person, or the versioned JSON shape of docs/fleet.md. Read from the
+ * transport the environment selects (`OXTAIL_TRANSPORT`): with NATS, other machines' agents too.
+ */
 export async function runStatus(context: StatusContext): Promise<number> {
-  const reader = createFleetReader({
+  const tracer = createTracer(context.env.MCP_TRACE_FILE);
+  const transport = await configuredTransport(context.env, context.oxtailHome, context.cwd, tracer);
+  const state = await createFleetReader({
     home: context.oxtailHome,
     cwd: context.cwd,
     all: context.all,
     adapters: context.adapters,
     ...stallMsFrom(context.env),
-    tracer: createTracer(context.env.MCP_TRACE_FILE),
-  });
-  const state = await reader.read();
+    tracer,
+    transport,
+  })
+    .read()
+    .finally(() => transport.close().catch(() => {}));
   if (context.json) context.out(`${JSON.stringify(state, null, 2)}\n`);
   else context.out(statusText(state, { now: Date.now(), columns: context.columns ?? 160 }));
   return 0;

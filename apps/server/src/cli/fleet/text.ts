@@ -54,7 +54,8 @@ export function clock(iso: string): string {
 /** The columns of the agents table, for a given width. */
 export function agentRows(state: FleetState, now: number): string[][] {
   return state.agents.map((a) => [
-    oneLine(labelOf(a), 32),
+    // An agent of another machine carries that machine's host id (a peer's choice too: one inert line).
+    a.machine ? `${oneLine(labelOf(a), 32)}@${oneLine(a.machine, 32)}` : oneLine(labelOf(a), 32),
     a.client ?? "-",
     stateText(a),
     String(a.unread),

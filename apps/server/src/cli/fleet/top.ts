@@ -3,6 +3,7 @@
 import type { ClientAdapter } from "@oxtail/core";
 import { createTracer, operatorSend } from "@oxtail/core/runtime";
 import { type FleetState, watchFleet } from "@oxtail/fleet";
+import { configuredTransport } from "../../transport-config.js";
 import { operatorOptions } from "../operator.js";
 import { clampSelection, render, type TopView } from "./screen.js";
 import { stallMsFrom } from "./stall.js";
@@ -54,6 +55,8 @@ export async function runTop(context: TopContext): Promise<number> {
     const lines = render(state, view, { columns: output.columns || 80, rows: output.rows || 24 }, Date.now());
     output.write(`\u001b[H\u001b[2J${lines.join("\r\n")}`);
   };
+  // The transport the environment selects (`OXTAIL_TRANSPORT`): with NATS, other machines' agents too.
+  const transport = await configuredTransport(context.env, context.oxtailHome, context.cwd, tracer);
   const fleet = await watchFleet({
     home: context.oxtailHome,
     cwd: context.cwd,
@@ -61,11 +64,15 @@ export async function runTop(context: TopContext): Promise<number> {
     adapters: context.adapters,
     ...stallMsFrom(context.env),
     tracer,
+    transport,
     onChange: (next) => {
       state = next;
       view = { ...view, selected: clampSelection(view.selected, next) };
       draw();
     },
+  }).catch(async (error: unknown) => {
+    await transport.close().catch(() => {});
+    throw error;
   });
   state = fleet.current();
   // The ages on screen move: one redraw every 5 s (a write of one screen, nothing read).
@@ -80,6 +87,7 @@ export async function runTop(context: TopContext): Promise<number> {
         oxtailHome: context.oxtailHome,
         cwd: context.cwd,
         tracer,
+        transport,
       }),
       target,
       text,
@@ -118,7 +126,10 @@ export async function runTop(context: TopContext): Promise<number> {
       input.setRawMode(false);
       input.pause();
       output.write(LEAVE_ALT);
-      resolve(code);
+      void transport
+        .close()
+        .catch(() => {})
+        .finally(() => resolve(code));
     };
     const selectedAgent = () => (state ? state.agents[clampSelection(view.selected, state)] : undefined);
     const onKey = (key: string) => {
