@@ -10,9 +10,9 @@ import {
   tmuxSocketFromEnv,
 } from "@oxtail/core";
 import {
-  createFsMailboxStore,
+  clearArrivalHint,
   createFsRateStore,
-  createFsReceiptStore,
+  createFsTransport,
   createMailbox,
   createReceipts,
   DEFAULT_DELIVERY_CHARS,
@@ -21,6 +21,7 @@ import {
   recordSleeperWake,
   sessionMailboxKey,
   type Tracer,
+  type Transport,
   takeHandOver,
   writeIdentityDrop,
 } from "@oxtail/core/runtime";
@@ -37,6 +38,11 @@ export interface HookInput {
   env: NodeJS.ProcessEnv;
   home: string;
   tracer: Tracer;
+  /**
+   * Where the session's mail is (SPEC §12), given its mailbox and the folder the client works in;
+   * absent, the data directory. Opened only for an event that hands mail over; closed once settled.
+   */
+  openTransport?: (mailbox: string, cwd: string) => Promise<Transport>;
 }
 
 /** What to print and how to exit, and how to settle the mail it carries once printed (or not). */
@@ -101,22 +107,36 @@ export async function handleHook(input: HookInput): Promise<HookResult> {
   if (spec.role === "next-prompt")
     await noteHumanTurn(input, hooks.prompt?.(input.payload) ?? null, sessionId);
 
+  const key = sessionMailboxKey(sessionId);
+  const cwd = hooks.identity?.(input.payload, input.env).cwd;
+  const transport = input.openTransport
+    ? await input.openTransport(key, typeof cwd === "string" && cwd ? cwd : process.cwd())
+    : createFsTransport({ home: input.home, tracer: input.tracer });
   const mailbox = createMailbox({
-    store: createFsMailboxStore({ home: input.home, tracer: input.tracer }),
+    store: transport.mailbox,
     tracer: input.tracer,
     // Acknowledging the mail once the answer was written records it as delivered by this event's role.
-    receipts: createReceipts({
-      store: createFsReceiptStore({ home: input.home, tracer: input.tracer }),
-      tracer: input.tracer,
-    }),
+    receipts: createReceipts({ store: transport.receipts, tracer: input.tracer }),
   });
+  const close = () => transport.close().catch(() => {});
+  // On a transport outside the data directory, its server's hint that mail waits (see keepArrivalHints).
+  const clearHint = () => {
+    if (transport.name !== "fs") clearArrivalHint(input.home, key);
+  };
   const mail = await takeHandOver(
     mailbox,
-    sessionMailboxKey(sessionId),
+    key,
     HOOK_ROLE_VIA[spec.role],
     hooks.maxDeliveryChars ?? DEFAULT_DELIVERY_CHARS,
-  );
-  if (!mail) return { ...NOTHING, answer: hooks.answer(spec, null) };
+  ).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  if (!mail) {
+    clearHint();
+    await close();
+    return { ...NOTHING, answer: hooks.answer(spec, null) };
+  }
   try {
     const answer = hooks.answer(spec, { text: mail.text, count: mail.messages.length });
     input.tracer.trace({
@@ -138,12 +158,26 @@ export async function handleHook(input: HookInput): Promise<HookResult> {
             sessionId,
             mail.messages.map((m) => m.id),
           );
-        await mail.claim.ack();
+        try {
+          await mail.claim.ack();
+          // Nothing left: the hint of a transport outside the data directory goes (its server puts it
+          // back if mail came meanwhile), so the next tool call's front answers alone.
+          if (mail.claim.remaining === 0 && mail.messages.length === mail.claim.messages.length) clearHint();
+        } finally {
+          await close();
+        }
       },
-      undelivered: () => mail.claim.release(),
+      async undelivered() {
+        try {
+          await mail.claim.release();
+        } finally {
+          await close();
+        }
+      },
     };
   } catch (error) {
     await mail.claim.release();
+    await close();
     throw error;
   }
 }

@@ -7,13 +7,39 @@
 // next reader recovers).
 import path from "node:path";
 import { type HookMode, resolveHome } from "@oxtail/core";
-import { builtinAdapters, configuredAdapters, createTracer, loadAdapterNamed } from "@oxtail/core/runtime";
+import {
+  builtinAdapters,
+  configuredAdapters,
+  createFsTransport,
+  createTracer,
+  loadAdapterNamed,
+  type Transport,
+  transportNameOf,
+} from "@oxtail/core/runtime";
 import { handleHook } from "./handle.js";
 
 const tracer = createTracer(process.env.MCP_TRACE_FILE);
 const [adapterName = "", event = "", modeArg] = process.argv.slice(2);
 const MODES: readonly string[] = ["deliver", "record", "wake"];
 const mode = MODES.includes(modeArg ?? "") ? (modeArg as HookMode) : undefined;
+/** How long a first connection to NATS is tried: the client waits for its hook meanwhile (ms). */
+const NATS_CONNECT_TIMEOUT_MS = 2000;
+
+/**
+ * The session's mail where the client's environment keeps it (SPEC §12, `OXTAIL_TRANSPORT`): the data
+ * directory, or NATS read as the session's own reader (with per-agent credentials, a user that may read
+ * this mailbox only). The NATS client is loaded only then.
+ */
+async function openTransport(home: string, mailbox: string, cwd: string): Promise<Transport> {
+  if (transportNameOf(process.env) === "fs") return createFsTransport({ home, tracer });
+  const { natsTransportFromEnv } = await import("@oxtail/transport-nats");
+  return natsTransportFromEnv(process.env, {
+    home,
+    cwd,
+    reads: [mailbox],
+    connectTimeoutMs: NATS_CONNECT_TIMEOUT_MS,
+  });
+}
 
 /** What to do with held mail if this process is told to stop before it settled it. */
 let onTerminate: (() => Promise<void>) | null = null;
@@ -63,7 +89,16 @@ try {
   if (!adapter) {
     tracer.trace({ kind: "hook.no-adapter", adapter: adapterName, event });
   } else {
-    const result = await handleHook({ adapter, event, mode, payload, env: process.env, home, tracer });
+    const result = await handleHook({
+      adapter,
+      event,
+      mode,
+      payload,
+      env: process.env,
+      home,
+      tracer,
+      openTransport: (mailbox, cwd) => openTransport(home, mailbox, cwd),
+    });
     const { stdout, stderr, exitCode } = result.answer;
     if (stdout === undefined && stderr === undefined) {
       process.exit(0);

@@ -7,7 +7,7 @@ import type {
   ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
 import { isOxtailError, resolveHome } from "@oxtail/core";
-import { createTracer, ensurePrivateDir } from "@oxtail/core/runtime";
+import { createTracer, ensurePrivateDir, keepArrivalHints } from "@oxtail/core/runtime";
 import tmuxWake from "@oxtail/wake-tmux";
 import { loadConfiguredAdapters } from "./adapters.js";
 import { createContext, type ServerContext } from "./context.js";
@@ -72,6 +72,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLed
     transport,
   });
   let stopServingWakes = () => {};
+  let stopHints = () => {};
   let stopping = false;
   let stopRedetect = () => {};
   let detectedAfterInit = false;
@@ -107,6 +108,16 @@ export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLed
         wake: (deadline) => context.waker.wake(context.self, { deadline }),
         status: (deadline) => context.waker.status(context.self, { deadline }),
       }) ?? stopServingWakes;
+    // Mail kept outside the data directory (NATS): the hook program's front and a sleeper, which cost
+    // nothing while nothing waits, look at the hint this server keeps of its own mailbox.
+    if (transport.name !== "fs")
+      stopHints = keepArrivalHints({
+        home,
+        store: transport.mailbox,
+        key: () => context.myMailbox(),
+        session: () => context.self.client.session_id,
+        tracer,
+      });
     void warnIfNotSetUp(context, env);
     tracer.trace({
       kind: "server.started",
@@ -135,6 +146,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLed
       await context.ready.catch(() => {});
       await context.registry.unregister(context.self.instance_id).catch(() => {});
       stopServingWakes();
+      stopHints();
       await transport.close().catch(() => {});
     },
   };

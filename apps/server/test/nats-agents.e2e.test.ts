@@ -2,6 +2,7 @@
 // makes the operator, the project's account and the signing key; nats-server runs in operator mode with
 // the configuration it prints; each machine's built server mints its own user from the signing key and
 // talks to the other machine's agent through it, under the SDK's real Client.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,7 @@ import { oxtailIn } from "./setup-helpers.ts";
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = "example.com/team/repo";
+const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
 
 type Msg = { id: string; body: string; re?: string; from: string };
 
@@ -136,6 +138,29 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     const answer = await human;
     expect(answer.code, answer.err).toBe(0);
     expect(answer.out.trim()).toBe("nearly done");
+
+    // The build box's hook program (Claude Code's PreToolUse, as setup installs it) hands mail over mid-turn,
+    // reading NATS as a user of its own that may read that session's mailbox.
+    const sent = await a.call("send_message", { target: B, body: "between two tool calls" });
+    const root = buildbox.project();
+    const hooked = spawnSync(HOOK_BIN, ["claude", "PreToolUse", "deliver", "CLAUDE_CODE_SESSION_ID"], {
+      cwd: root,
+      input: `${JSON.stringify({ session_id: B, hook_event_name: "PreToolUse", cwd: root })}\n`,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: root,
+        OXTAIL_HOME: buildbox.home,
+        ...natsEnv(buildbox, "buildbox"),
+        CLAUDE_CODE_SESSION_ID: B,
+      },
+      encoding: "utf8",
+    });
+    expect(hooked.status).toBe(0);
+    expect(hooked.stdout).toContain("between two tool calls");
+    expect(await a.call("message_status", { ids: [sent.message_id] })).toMatchObject({
+      receipts: [{ state: "delivered", delivered: { via: "hook-mid-turn" } }],
+    });
+    expect((await b.call("read_my_messages")).messages).toEqual([]);
 
     // The fleet view, as its own user too: both machines' agents.
     const fleet = await laptop.cli(

@@ -1,6 +1,6 @@
 // Two machines through one real nats-server (SPEC §12): two oxtail homes with different host ids,
 // each running the built server under the SDK's real Client, joined only through NATS JetStream.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -24,6 +24,7 @@ import { oxtailIn } from "./setup-helpers.ts";
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = NATS_PROJECT;
+const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
 
 type Msg = { id: string; body: string; re?: string; from: string };
 
@@ -223,6 +224,33 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       child.kill("SIGTERM");
       await gone;
     }
+  });
+
+  it("the hook program hands mail from the other machine over mid-turn; with NATS unreachable it prints nothing and loses nothing", async () => {
+    const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
+    const root = m.buildbox.project();
+    await m.buildbox.agent({ cwd: root, claudeSession: B });
+    await until("the other machine's agent", () => seesPeer(a));
+    const sent = await a.call("send_message", { target: B, body: "mid-turn across machines" });
+    // Claude Code's PreToolUse on the build box, as `oxtail setup` installs it.
+    const hook = (env: Record<string, string> = {}) =>
+      spawnSync(HOOK_BIN, ["claude", "PreToolUse", "deliver", "CLAUDE_CODE_SESSION_ID"], {
+        cwd: root,
+        input: `${JSON.stringify({ session_id: B, hook_event_name: "PreToolUse", cwd: root })}\n`,
+        env: { ...m.buildbox.cliEnv(root), CLAUDE_CODE_SESSION_ID: B, ...env },
+        encoding: "utf8",
+      });
+    const unreachable = hook({ OXTAIL_NATS_URL: "nats://127.0.0.1:1" });
+    expect(unreachable.status).toBe(0);
+    expect(unreachable.stdout).toBe("");
+    const handed = hook();
+    expect(handed.status).toBe(0);
+    expect(handed.stdout).toContain("mid-turn across machines");
+    expect(await a.call("message_status", { ids: [sent.message_id] })).toMatchObject({
+      receipts: [{ state: "delivered", delivered: { via: "hook-mid-turn" } }],
+    });
+    // Handed over once: the next event finds nothing.
+    expect(hook().stdout).toBe("");
   });
 
   it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {

@@ -49,6 +49,7 @@ async function status(agent: TestAgent, id: string): Promise<Receipt> {
 function hook(event: string, session: string, cwd: string) {
   const mode = event === "UserPromptSubmit" || event === "SessionStart" ? "record" : "deliver";
   const result = spawnSync(HOOK_BIN, ["claude", event, mode, "CLAUDE_CODE_SESSION_ID"], {
+    cwd,
     input: `${JSON.stringify({ session_id: session, hook_event_name: event, cwd, transcript_path: null })}\n`,
     env: {
       PATH: process.env.PATH ?? "",
@@ -100,26 +101,23 @@ onEachTransport((transport) => {
       );
     });
 
-    // The hook program hands over mail from the data directory only (docs/several-machines.md, "Not done yet").
-    it.skipIf(transport === "nats")(
-      "record each hook event's path: mid-turn, Stop, next prompt",
-      async () => {
-        const { alpha: a, root } = await agents({ alpha: A, beta: B });
-        const expectations = [
-          ["PreToolUse", "hook-mid-turn"],
-          ["Stop", "hook-stop"],
-          ["UserPromptSubmit", "hook-prompt"],
-        ] as const;
-        for (const [event, via] of expectations) {
-          const sent = await a.call("send_message", { target: "beta", body: `via ${event}` });
-          expect(hook(event, B, root)).toContain(`via ${event}`);
-          expect(await status(a, sent.message_id as string), event).toMatchObject({
-            state: "delivered",
-            delivered: { via },
-          });
-        }
-      },
-    );
+    // On NATS the hook program reads the session's mail from NATS, as its environment says.
+    it("record each hook event's path: mid-turn, Stop, next prompt", async () => {
+      const { alpha: a, root } = await agents({ alpha: A, beta: B });
+      const expectations = [
+        ["PreToolUse", "hook-mid-turn"],
+        ["Stop", "hook-stop"],
+        ["UserPromptSubmit", "hook-prompt"],
+      ] as const;
+      for (const [event, via] of expectations) {
+        const sent = await a.call("send_message", { target: "beta", body: `via ${event}` });
+        expect(hook(event, B, root)).toContain(`via ${event}`);
+        expect(await status(a, sent.message_id as string), event).toMatchObject({
+          state: "delivered",
+          delivered: { via },
+        });
+      }
+    });
 
     it("record an ask's reply as delivered by ask-reply, and the question as replied", async () => {
       const { alpha: a, beta: b } = await agents({ alpha: A, beta: B });
@@ -187,30 +185,23 @@ onEachTransport((transport) => {
   });
 
   describe("delivery_outlook", () => {
-    it("says read_my_messages-only with no hooks set up, and next-prompt once the peer's hooks have run (hooks read no NATS mail)", async () => {
+    it("says read_my_messages-only with no hooks set up, and next-prompt once the peer's hooks have run", async () => {
       const { alpha: a, root } = await agents({ alpha: A, beta: B });
       const before = await a.call("send_message", { target: "beta", body: "one" });
       expect(before.delivery_outlook).toMatchObject({
         path: "read_my_messages-only",
         hooks: "not-set-up",
       });
-      // Absent, not null: no wake would run. The reason names the fix (none on NATS: hooks would not help).
+      // Absent, not null: no wake would run. The reason names the fix.
       expect(before.delivery_outlook).not.toHaveProperty("wake_strategy");
       const fix = String((before.delivery_outlook as { reason: string }).reason);
-      if (transport === "fs") expect(fix).toContain("Fix: oxtail setup --claude");
-      else expect(fix).not.toContain("Fix:");
+      expect(fix).toContain("Fix: oxtail setup --claude");
       // The peer's client runs oxtail's hook: its SessionStart leaves the session's identity drop.
       hook("SessionStart", B, root);
       const after = await a.call("send_message", { target: "beta", body: "two" });
       const reason = String((after.delivery_outlook as { reason: string }).reason);
       expect(reason).not.toContain("Fix:");
-      if (transport === "fs")
-        expect(after.delivery_outlook).toMatchObject({ path: "next-prompt", hooks: "active" });
-      else {
-        // The hook reads mail from the data directory: on NATS it hands nothing over, and the outlook says so.
-        expect(after.delivery_outlook).toMatchObject({ path: "read_my_messages-only", hooks: "active" });
-        expect(reason).toContain("on the nats transport mail lives in NATS");
-      }
+      expect(after.delivery_outlook).toMatchObject({ path: "next-prompt", hooks: "active" });
     });
   });
 

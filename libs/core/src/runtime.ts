@@ -54,6 +54,13 @@ export {
   SHORT_ID_CHARS,
   shortSessionId,
 } from "./ids.js";
+export type { ArrivalHintOptions } from "./mailbox/arrival-hint.js";
+export {
+  ARRIVAL_HINT_POLL_MS,
+  arrivalHintPath,
+  clearArrivalHint,
+  keepArrivalHints,
+} from "./mailbox/arrival-hint.js";
 export type { IdempotencyStore, OnceResult } from "./mailbox/idempotency.js";
 export {
   createFsIdempotencyStore,
@@ -176,8 +183,13 @@ export {
 } from "./tools/contracts.js";
 export type { TraceEvent, Tracer } from "./trace/trace.js";
 export { createTracer, NULL_TRACER } from "./trace/trace.js";
-export type { FsTransportOptions, Transport, WakeHandlers } from "./transport/transport.js";
-export { createFsTransport } from "./transport/transport.js";
+export type { FsTransportOptions, Transport, TransportName, WakeHandlers } from "./transport/transport.js";
+export {
+  createFsTransport,
+  onArrivalUnavailable,
+  TRANSPORT_NAMES,
+  transportNameOf,
+} from "./transport/transport.js";
 export { acquireWakeLock, WAKE_LOCK_TTL_MS } from "./wake/lock.js";
 export { recordSleeperWake, ringSleeper } from "./wake/sleeper.js";
 export type { TurnSignal, TurnSignalReader } from "./wake/turn-signal.js";

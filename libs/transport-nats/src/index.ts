@@ -37,6 +37,8 @@ export {
   signingKeyFileName,
 } from "./agents.js";
 export { createNatsAskStore } from "./asks.js";
+export type { NatsEnvOptions } from "./env.js";
+export { DEFAULT_NATS_URL, natsTransportFromEnv } from "./env.js";
 export { hostId } from "./host.js";
 export type { Link, Linked, LinkOptions } from "./link.js";
 export {
@@ -60,13 +62,6 @@ export { createNatsReceiptStore } from "./receipts.js";
 export type { NatsRegistryOptions, NatsRegistryStore } from "./registry.js";
 export { createNatsRegistryStore, HEARTBEAT_MS } from "./registry.js";
 
-/**
- * Why the hook program hands no mail over on this transport: its deliveries and the asyncRewake sleeper
- * read mailboxes in the data directory, and here mail lives in NATS (docs/several-machines.md).
- */
-export const HOOKS_CANNOT_DELIVER =
-  "oxtail's hook program and sleeper read mail from this machine's data directory, and on the nats transport mail lives in NATS";
-
 /** Options for {@link createNatsTransport}. */
 export interface NatsTransportOptions extends Omit<LinkOptions, "name" | "agent"> {
   /** The project's scoped signing key: this server then connects as its own user (per-agent credentials). */
@@ -81,12 +76,16 @@ export interface NatsTransportOptions extends Omit<LinkOptions, "name" | "agent"
   home?: string;
   /** Presence heartbeat interval, ms (default: a third of the presence TTL). */
   heartbeatMs?: number;
+  /** Mailboxes read with no registry record of this process's own (per-agent credentials may read them). */
+  reads?: readonly string[];
 }
 
 /** The NATS transport of one server instance (connects on first use). */
 export function createNatsTransport(options: NatsTransportOptions): Transport {
   const names = projectNames(options.project.token);
   const agent: AgentUser | null = options.signingKey ? createAgentUser(options.signingKey, names) : null;
+  // A reader without a record of its own (the hook program) names its mailboxes before it connects.
+  if (agent && options.reads?.length) agent.identify(`reader-${process.pid}`, options.reads);
   const link = createLink({ ...options, agent, name: `oxtail ${options.host} ${process.pid}` }, names);
   const ttl = options.presenceTtlMs ?? PRESENCE_TTL_MS;
   const registry = createNatsRegistryStore(link, names, {
@@ -114,7 +113,6 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     mailbox,
     receipts: createNatsReceiptStore(link, names.receipts),
     asks: createNatsAskStore(link, names.asks),
-    hooksCannotDeliver: HOOKS_CANNOT_DELIVER,
     // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
     isAlive: (record) => isRemote(record) || isRecordAlive(record),
     hostOf: (record) => (isRemote(record) ? registry.hostOf(record.instance_id) : null),

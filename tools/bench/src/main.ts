@@ -75,7 +75,9 @@ const BENCHES: Record<string, (quick: boolean) => Promise<Metric[]>> = {
   },
   nats: async (quick) => {
     const { runNatsBench, DEFAULTS } = await import("./nats.ts");
-    return runNatsBench(quick ? { asks: 30, senders: 16, perSender: 20, restarts: 2 } : DEFAULTS);
+    return runNatsBench(
+      quick ? { asks: 30, senders: 16, perSender: 20, restarts: 2, hookRuns: 10 } : DEFAULTS,
+    );
   },
   wake: async (quick) => {
     const { runWakeBench, DEFAULTS } = await import("./wake.ts");

@@ -1,7 +1,10 @@
 // npm run bench -- nats: the NATS transport (SPEC §12) on loopback, each figure next to the
 // file-system transport measured in the same run: ask → reply latency between two "machines" (two
 // connections, two mailbox stores), mailbox throughput with 16 concurrent senders, and how long a
-// send-and-read takes to work again after nats-server restarts. Needs nats-server on the PATH.
+// send-and-read takes to work again after nats-server restarts, and what the hook program costs a tool
+// call when nothing waits (on NATS Node always runs; on the file system its shell front answers alone).
+// Needs nats-server on the PATH.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -35,9 +38,44 @@ export interface NatsBenchOptions {
   senders: number;
   perSender: number;
   restarts: number;
+  /** Runs of the hook program's PreToolUse with nothing waiting, per transport. */
+  hookRuns: number;
 }
 
-export const DEFAULTS: NatsBenchOptions = { asks: 200, senders: 16, perSender: 250, restarts: 5 };
+export const DEFAULTS: NatsBenchOptions = {
+  asks: 200,
+  senders: 16,
+  perSender: 250,
+  restarts: 5,
+  hookRuns: 50,
+};
+
+const HOOK = path.resolve(import.meta.dirname, "..", "..", "..", "apps/hook/bin/oxtail-hook");
+
+/** Wall times (ms) of the hook program's PreToolUse, as Claude Code runs it, with no mail waiting. */
+function hookRuns(runs: number, home: string, env: Record<string, string>): number[] {
+  const session = "0c0c0c0c-0c0c-4c0c-8c0c-0c0c0c0c0c0c";
+  const input = `${JSON.stringify({ session_id: session, hook_event_name: "PreToolUse", cwd: home })}\n`;
+  const run = () => {
+    const started = wallNow();
+    const result = spawnSync(HOOK, ["claude", "PreToolUse", "deliver", "CLAUDE_CODE_SESSION_ID"], {
+      cwd: home,
+      input,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        OXTAIL_HOME: home,
+        CLAUDE_CODE_SESSION_ID: session,
+        ...env,
+      },
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    if (result.status !== 0) throw new Error(`the hook program exited ${result.status}`);
+    return wallNow() - started;
+  };
+  for (let i = 0; i < 3; i++) run();
+  return Array.from({ length: runs }, run);
+}
 
 const sender = (key: MailboxKey): Sender => ({
   session_id: key,
@@ -134,6 +172,20 @@ export async function runNatsBench(options: NatsBenchOptions): Promise<Metric[]>
   };
   try {
     const metrics: Metric[] = [];
+    // The hook program with nothing waiting: what each tool call of a hooked agent costs.
+    metrics.push(
+      ...latencyMetrics(
+        BENCH,
+        "hook_nothing_waiting",
+        hookRuns(options.hookRuns, home, {
+          OXTAIL_TRANSPORT: "nats",
+          OXTAIL_NATS_URL: server.url,
+          OXTAIL_PROJECT: "bench.example/hook",
+          OXTAIL_HOST_ID: "bench",
+        }),
+        { baseline: hookRuns(options.hookRuns, home, {}), label: FS_LABEL, targetP50: null },
+      ),
+    );
     // Ask → reply: two machines (two connections) against two processes' stores on one disk.
     const fsStore = createFsMailboxStore({ home });
     const fsAsks = await askLatency(

@@ -10,7 +10,7 @@ import type { AgentRecord } from "../registry/types.js";
 import { assertSameProject, createProjectResolver, type ProjectScope } from "../scope/project.js";
 import type { WakeReport } from "../tools/contracts.js";
 import { NULL_TRACER, type Tracer } from "../trace/trace.js";
-import type { Transport } from "../transport/transport.js";
+import { onArrivalUnavailable, type Transport } from "../transport/transport.js";
 import { createWaker, type Waker } from "../wake/waker.js";
 
 /** The client type an operator's temporary record carries while `oxtail ask` waits for a reply. */
@@ -59,7 +59,7 @@ function parts(options: OperatorOptions): Parts {
     strategies: options.strategies,
     tracer,
     adapterFor: options.adapterFor,
-    ...(transport?.hooksCannotDeliver ? { onArrivalUnavailable: transport.hooksCannotDeliver } : {}),
+    ...(transport ? onArrivalUnavailable(transport) : {}),
   });
   return {
     registry: createRegistry({

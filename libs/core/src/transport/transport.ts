@@ -1,5 +1,6 @@
 import { createFsAskStore } from "../asks/store-fs.js";
 import type { AskStore } from "../asks/types.js";
+import { OxtailError } from "../errors.js";
 import { createFsMailboxStore } from "../mailbox/store-fs.js";
 import type { MailboxStore } from "../mailbox/types.js";
 import { createFsReceiptStore } from "../receipts/store-fs.js";
@@ -29,11 +30,12 @@ export interface Transport {
   readonly receipts: ReceiptStore;
   readonly asks: AskStore;
   /**
-   * Why the hook program cannot hand this transport's mail over (absent: it can). The hook's
-   * deliveries and the background waiters it runs (a client's sleeper that wakes it when mail lands)
-   * read mailboxes in the data directory: on a transport that keeps mail elsewhere, the delivery
-   * outlook does not count on them and wake strategies that wake on arrival (`capabilities.onArrival`)
-   * are not ready, so the ladder goes on to the next rung.
+   * Why the hook program and the background waiters it runs (a client's sleeper that wakes it when
+   * mail lands) cannot hand this transport's mail over (absent: they can). The delivery outlook then
+   * does not count on hooks, and wake strategies that wake on arrival (`capabilities.onArrival`) are
+   * not ready, so the ladder goes on to the next rung. A transport that keeps mail outside the data
+   * directory can still serve them: the hook reads it through the transport, and the agent's server
+   * keeps arrival hints for what must cost nothing while it waits (`keepArrivalHints`).
    */
   readonly hooksCannotDeliver?: string;
   /** Liveness of a registry record (absent: the local process check). */
@@ -48,6 +50,30 @@ export interface Transport {
   describe(): Record<string, unknown>;
   /** Release connections and timers. */
   close(): Promise<void>;
+}
+
+/** The transports `OXTAIL_TRANSPORT` may name: the data directory, and NATS JetStream (`@oxtail/transport-nats`). */
+export const TRANSPORT_NAMES = ["fs", "nats"] as const;
+/** One of {@link TRANSPORT_NAMES}. */
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+/**
+ * The transport `OXTAIL_TRANSPORT` names (SPEC §12): unset or `fs`, the data directory; `nats`. Anything
+ * else is `invalid-input`, with the names it may take.
+ */
+export function transportNameOf(env: NodeJS.ProcessEnv): TransportName {
+  const name = env.OXTAIL_TRANSPORT?.trim() || "fs";
+  if (name === "fs" || name === "nats") return name;
+  throw new OxtailError(
+    "invalid-input",
+    `OXTAIL_TRANSPORT=${JSON.stringify(name.slice(0, 40))} is not a transport; use one of ${TRANSPORT_NAMES.join(", ")}.`,
+  );
+}
+
+/** The waker's `onArrivalUnavailable` for a transport: why waiters that wake on arrival cannot work on it, if so. */
+export function onArrivalUnavailable(transport: Transport): { onArrivalUnavailable?: string } {
+  const why = transport.hooksCannotDeliver;
+  return why ? { onArrivalUnavailable: why } : {};
 }
 
 /** Options for {@link createFsTransport}. */
