@@ -14,14 +14,13 @@ import {
   type TestNatsServer,
 } from "../../../libs/transport-nats/test/nats-server.ts";
 import { startAndExit, type TestAgent, until, World } from "./harness.ts";
+import { firstMailOf, mailOf } from "./nats-machines.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = "example.com/team/repo";
 const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
-
-type Msg = { id: string; body: string; re?: string; from: string };
 
 async function seesPeer(agent: TestAgent): Promise<boolean> {
   const rows = (await agent.call("list_project_sessions")).rows as { id?: string }[];
@@ -102,18 +101,12 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     expect(await a.call("send_message", { target: B, body: "hello from the laptop" })).toMatchObject({
       ok: true,
     });
-    const got = await until("the message on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages.length > 0 && messages;
-    });
+    const got = await mailOf(b, "the message on the build box");
     expect(got.map((m) => m.body)).toEqual(["hello from the laptop"]);
     expect((await b.call("read_my_messages")).messages).toEqual([]);
 
     const asking = a.call("ask_peer", { target: B, body: "What is 6 × 7?", timeout_ms: 60_000 });
-    const question = await until("the question on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages[0];
-    });
+    const question = await firstMailOf(b, "the question on the build box");
     expect(question.body).toBe("What is 6 × 7?");
     await b.call("send_message", { target: A, body: "42", reply_to: question.id });
     expect(await asking).toMatchObject({
@@ -129,10 +122,7 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     const human = laptop.cli(laptop.project(), ["ask", B, "how far are you?", "--timeout", "60"], {
       ...natsEnv(laptop, "laptop"),
     });
-    const asked = await until("the human's question on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages[0];
-    });
+    const asked = await firstMailOf(b, "the human's question on the build box");
     expect(asked.body).toBe("how far are you?");
     await b.call("send_message", { target: asked.from, body: "nearly done", reply_to: asked.id });
     const answer = await human;
@@ -199,17 +189,11 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     expect(await a.call("send_message", { target: B, body: "after the session" })).toMatchObject({
       ok: true,
     });
-    const got = await until("the message to the session", async () => {
-      const messages = (await x.call("read_my_messages")).messages as Msg[];
-      return messages.length > 0 && messages;
-    });
+    const got = await mailOf(x, "the message to the session");
     expect(got.map((m) => m.body)).toEqual(["after the session"]);
     // Its ask_peer looks at its own mailbox through its consumer: the reply comes back.
     const asking = x.call("ask_peer", { target: A, body: "ping?", timeout_ms: 60_000 });
-    const question = await until("the question on the other machine", async () => {
-      const messages = (await a.call("read_my_messages")).messages as Msg[];
-      return messages[0];
-    });
+    const question = await firstMailOf(a, "the question on the other machine");
     await a.call("send_message", { target: B, body: "pong", reply_to: question.id });
     expect(await asking).toMatchObject({ ok: true, timed_out: false, reply: { body: "pong" } });
   });

@@ -1,7 +1,7 @@
 // Two machines joined only through one real nats-server (SPEC §12): the fixture of the NATS e2e tests
 // and fault runs. Each machine is a World (its own oxtail home, tmux and host id) on the shared server.
 import { afterEach, beforeEach } from "vitest";
-import { startNatsServer, type TestNatsServer, World } from "./harness.ts";
+import { startNatsServer, type TestAgent, type TestNatsServer, until, World } from "./harness.ts";
 
 export interface Machines {
   nats: TestNatsServer;
@@ -26,4 +26,22 @@ export function twoMachines(): Machines {
     await machines.nats.dispose();
   });
   return machines;
+}
+
+/** A message as an agent's read_my_messages returns it (the fields the NATS tests look at). */
+export type TestMessage = { id: string; body: string; re?: string; from: string; origin?: string };
+
+/** What `agent` reads once anything came (read_my_messages, tried again until then). */
+export function mailOf(agent: TestAgent, what: string): Promise<TestMessage[]> {
+  return until(what, async () => {
+    const messages = (await agent.call("read_my_messages")).messages as TestMessage[];
+    return messages.length > 0 && messages;
+  });
+}
+
+/** The first message `agent` reads once anything came. */
+export async function firstMailOf(agent: TestAgent, what: string): Promise<TestMessage> {
+  const [first] = await mailOf(agent, what);
+  if (!first) throw new Error(`no message: ${what}`);
+  return first;
 }

@@ -18,15 +18,13 @@ import {
   type TestNatsServer,
   until,
 } from "./harness.ts";
-import { twoMachines } from "./nats-machines.ts";
+import { firstMailOf, mailOf, twoMachines } from "./nats-machines.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = NATS_PROJECT;
 const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
-
-type Msg = { id: string; body: string; re?: string; from: string };
 
 /** The rows of `list_project_sessions` once they show B, else null. */
 async function seesPeer(agent: TestAgent): Promise<{ id?: string }[] | null> {
@@ -49,10 +47,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
 
     const sent = await a.call("send_message", { target: B, body: "hello from the laptop" });
     expect(sent).toMatchObject({ ok: true });
-    const got = await until("the message on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages.length > 0 && messages;
-    });
+    const got = await mailOf(b, "the message on the build box");
     expect(got.map((msg) => msg.body)).toEqual(["hello from the laptop"]);
     // Read once: acknowledged, it does not come again.
     expect((await b.call("read_my_messages")).messages).toEqual([]);
@@ -89,10 +84,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
     await until("the build box's agent", () => seesPeer(a));
     const asking = a.call("ask_peer", { target: B, body: "What is 6 × 7?", timeout_ms: 60_000 });
-    const question = await until("the question on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages[0];
-    });
+    const question = await firstMailOf(b, "the question on the build box");
     expect(question.body).toBe("What is 6 × 7?");
     await b.call("send_message", { target: A, body: "42", reply_to: question.id });
     const result = await asking;
@@ -107,10 +99,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
     await until("the build box's agent", () => seesPeer(a));
     const aWaits = a.call("ask_peer", { target: B, body: "A asks B", timeout_ms: 60_000 });
-    const question = await until("A's question on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages[0];
-    });
+    const question = await firstMailOf(b, "A's question on the build box");
     const refused = await b.call("ask_peer", { target: A, body: "B asks A" });
     expect(refused).toMatchObject({ ok: false, error: "ask-cycle" });
     const chain = (refused.data as { chain: { session_id: string }[] }).chain;
@@ -129,19 +118,13 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     expect(sent.code, sent.err).toBe(0);
     const queued = JSON.parse(sent.out) as { messages: { message_id: string; to_session_id: string }[] };
     expect(queued.messages).toMatchObject([{ to_session_id: B }]);
-    const got = await until("the operator's message on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as (Msg & { origin?: string })[];
-      return messages.length > 0 && messages;
-    });
+    const got = await mailOf(b, "the operator's message on the build box");
     expect(got).toMatchObject([
       { id: queued.messages[0]?.message_id, body: "please rebase onto main", origin: "operator" },
     ]);
 
     const asking = m.laptop.cli(root, ["ask", B, "how far are you?", "--timeout", "60"]);
-    const question = await until("the operator's question on the build box", async () => {
-      const messages = (await b.call("read_my_messages")).messages as Msg[];
-      return messages[0];
-    });
+    const question = await firstMailOf(b, "the operator's question on the build box");
     expect(question.body).toBe("how far are you?");
     const replied = await b.call("send_message", {
       target: question.from,
@@ -307,10 +290,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       expect(await a.call("send_message", { target: B, body: "through the secured server" })).toMatchObject({
         ok: true,
       });
-      const got = await until("the message", async () => {
-        const messages = (await b.call("read_my_messages")).messages as Msg[];
-        return messages.length > 0 && messages;
-      });
+      const got = await mailOf(b, "the message");
       expect(got.map((msg) => msg.body)).toEqual(["through the secured server"]);
       await a.close();
       await b.close();

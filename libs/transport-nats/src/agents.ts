@@ -202,6 +202,18 @@ function incomplete(dir: string, files: string[]): OxtailError {
   );
 }
 
+/** An account's limits with nothing limited (-1), as nats-server reads them from the account JWT. */
+const NO_ACCOUNT_LIMITS = {
+  subs: -1,
+  data: -1,
+  payload: -1,
+  imports: -1,
+  exports: -1,
+  wildcards: true,
+  conn: -1,
+  leaf: -1,
+} as const;
+
 /** The account JWT of a project, signed by the operator, with the agents' scoped signing key. */
 function accountJwt(
   operator: KeyPair,
@@ -217,14 +229,7 @@ function accountJwt(
       type: "account",
       version: 2,
       limits: {
-        subs: -1,
-        data: -1,
-        payload: -1,
-        imports: -1,
-        exports: -1,
-        wildcards: true,
-        conn: -1,
-        leaf: -1,
+        ...NO_ACCOUNT_LIMITS,
         // JetStream is on for an account whose storage limits are not 0.
         mem_storage: -1,
         disk_storage: -1,
@@ -315,16 +320,7 @@ export function agentAuthority(dir: string, project: ProjectIdentity): AgentAuth
     nats: {
       type: "account",
       version: 2,
-      limits: {
-        subs: -1,
-        data: -1,
-        payload: -1,
-        imports: -1,
-        exports: -1,
-        wildcards: true,
-        conn: -1,
-        leaf: -1,
-      },
+      limits: NO_ACCOUNT_LIMITS,
       default_permissions: { pub: {}, sub: {} },
     },
   });

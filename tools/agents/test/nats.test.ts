@@ -1,0 +1,138 @@
+// The real Claude Code on the NATS transport (SPEC §12): its oxtail server, hook program and sleeper run
+// with the NATS variables in the client's environment, as docs/several-machines.md says; a peer on
+// another machine (another oxtail home and host id) sends through a real nats-server. Mail reaches the
+// model mid-turn through the hook, and an idle session is woken by its sleeper, nothing typed.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { readSleeper, WAKE_LINE } from "@oxtail/core";
+import { createMailbox, createReceipts, sessionMailboxKey, type Transport } from "@oxtail/core/runtime";
+import { natsTransportFromEnv } from "@oxtail/transport-nats";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  hasNatsServer,
+  startNatsServer,
+  type TestNatsServer,
+} from "../../../libs/transport-nats/test/nats-server.ts";
+import { Agent, until } from "../src/agent.ts";
+import { oxtailInHome } from "../src/homes.ts";
+import { readJsonLines } from "../src/transcripts.ts";
+
+const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+const PROJECT = "example.com/team/agents";
+
+describe.skipIf(!hasNatsServer())("Claude Code on the NATS transport", () => {
+  let nats: TestNatsServer;
+  let peer: Transport | null = null;
+  const running: Agent[] = [];
+  const dirs: string[] = [];
+
+  beforeEach(async () => {
+    nats = await startNatsServer();
+  });
+  afterEach(async () => {
+    for (const agent of running.splice(0)) await agent.stop();
+    await peer?.close();
+    peer = null;
+    await nats.dispose();
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const temp = (name: string) => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `oxtail-nats-${name}-`)));
+    dirs.push(dir);
+    return dir;
+  };
+  /** The variables a user exports in the shell that starts the client (this machine: `workstation`). */
+  const natsEnv = (host: string) => ({
+    OXTAIL_TRANSPORT: "nats",
+    OXTAIL_NATS_URL: nats.url,
+    OXTAIL_PROJECT: PROJECT,
+    OXTAIL_HOST_ID: host,
+  });
+
+  /** Claude Code set up by `oxtail setup --claude`, its environment on NATS. */
+  async function claude(script: Parameters<typeof Agent.start>[0]["script"]) {
+    const projectDir = temp("proj");
+    fs.mkdirSync(path.join(projectDir, ".git"));
+    const agent = await Agent.start({
+      kind: "claude",
+      projectDir,
+      beforeStart: oxtailInHome("setup", "--claude"),
+      env: natsEnv("workstation"),
+      script,
+    });
+    running.push(agent);
+    const session = agent.claudeSessionId();
+    if (!session) throw new Error("Claude Code has written no session file for its process");
+    return { agent, session };
+  }
+
+  /** A peer's message from the build box (its own oxtail home), sent through NATS. Returns its id and the receipts. */
+  async function peerSays(session: string, body: string) {
+    const home = temp("buildbox");
+    fs.mkdirSync(path.join(home, ".git"));
+    peer ??= natsTransportFromEnv(natsEnv("buildbox"), { home, cwd: home });
+    const receipts = createReceipts({ store: peer.receipts });
+    const sent = await createMailbox({ store: peer.mailbox, receipts }).send({
+      from: { session_id: PEER, instance_id: "1-1", client_type: "codex", display_name: "codex (peer)" },
+      fromMailbox: sessionMailboxKey(PEER),
+      to: sessionMailboxKey(session),
+      toSessionId: session,
+      body,
+    });
+    return { id: sent.id, receipts };
+  }
+
+  const bash = (command: string) => ({ tool: "Bash", args: { command, description: command } });
+
+  it("mid-turn: the hook hands a message from another machine over before the next command", async () => {
+    const note = "NATS-NOTE: the build box says the parser tests are red.";
+    const { agent, session } = await claude([[bash("sleep 3"), bash("echo second"), { say: "done" }]]);
+    const before = agent.endpoint.mainRequests().length;
+    const turn = agent.prompt("Do some work.");
+    await agent.endpoint.waitForMainRequests(before + 1);
+    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
+    const { id, receipts } = await peerSays(session, note);
+    await turn;
+    const requests = agent.endpoint
+      .mainRequests()
+      .slice(before)
+      .map((r) => JSON.stringify(r.body));
+    expect(requests).toHaveLength(3);
+    expect(requests[1]).not.toContain(note);
+    expect(requests[2]).toContain(note);
+    expect(requests[2]).toContain(`session ${PEER}`);
+    // The sender's machine sees it delivered by the hook, and nothing went through the data directory.
+    expect(await receipts.get(id)).toMatchObject({ state: "delivered", delivered: { via: "hook-mid-turn" } });
+    expect(fs.existsSync(path.join(agent.home, ".oxtail", "mailboxes", session))).toBe(false);
+  });
+
+  it("idle: the sleeper wakes it with a message from another machine, and nothing is typed", async () => {
+    const note = "NATS-WAKE: the deploy on the build box finished.";
+    const { agent, session } = await claude([
+      [{ say: "ok" }],
+      [{ say: "I have read the build box's note." }],
+    ]);
+    await agent.prompt("hello");
+    await until(
+      "the sleeper to wait",
+      30_000,
+      () => readSleeper(path.join(agent.home, ".oxtail"), session).waiting,
+    );
+    const turns = agent.completedTurns();
+    const { id, receipts } = await peerSays(session, note);
+    await agent.endpoint.waitForMainRequests(2);
+    await until("the woken turn to finish", 30_000, () => agent.completedTurns() > turns);
+    const woken = JSON.stringify(agent.endpoint.mainRequests()[1]?.body);
+    expect(woken).toContain(note);
+    expect(woken).not.toContain(WAKE_LINE);
+    expect(agent.screen()).toContain("I have read the build box's note.");
+    const prompts = readJsonLines(agent.transcriptPath() as string)
+      .filter((e) => e.type === "user" && typeof (e.message as { content?: unknown })?.content === "string")
+      .map((e) => (e.message as { content: string }).content);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[1]).toMatch(/^<task-notification>/);
+    expect(await receipts.get(id)).toMatchObject({ state: "delivered", delivered: { via: "wake-notice" } });
+  });
+});
