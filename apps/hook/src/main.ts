@@ -13,6 +13,7 @@ import {
   createFsTransport,
   createTracer,
   loadAdapterNamed,
+  readSessionTransport,
   type Transport,
   transportNameOf,
 } from "@oxtail/core/runtime";
@@ -26,14 +27,18 @@ const mode = MODES.includes(modeArg ?? "") ? (modeArg as HookMode) : undefined;
 const NATS_CONNECT_TIMEOUT_MS = 2000;
 
 /**
- * The session's mail where the client's environment keeps it (SPEC §12, `OXTAIL_TRANSPORT`): the data
- * directory, or NATS read as the session's own reader (with per-agent credentials, a user that may read
- * this mailbox only). The NATS client is loaded only then.
+ * The session's mail where its server keeps it (SPEC §12): the transport the client's environment
+ * names (`OXTAIL_TRANSPORT`), else the one the session's server recorded for it (its variables may be
+ * set only in the MCP server entry), else the data directory. NATS is read as the session's own reader
+ * (with per-agent credentials, a user that may read this mailbox only); its client loads only then.
  */
 async function openTransport(home: string, mailbox: string, cwd: string): Promise<Transport> {
-  if (transportNameOf(process.env) === "fs") return createFsTransport({ home, tracer });
+  const env = process.env.OXTAIL_TRANSPORT?.trim()
+    ? process.env
+    : { ...process.env, ...(readSessionTransport(home, mailbox) ?? {}) };
+  if (transportNameOf(env) === "fs") return createFsTransport({ home, tracer });
   const { natsTransportFromEnv } = await import("@oxtail/transport-nats");
-  return natsTransportFromEnv(process.env, {
+  return natsTransportFromEnv(env, {
     home,
     cwd,
     reads: [mailbox],

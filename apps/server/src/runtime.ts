@@ -116,6 +116,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLed
         store: transport.mailbox,
         key: () => context.myMailbox(),
         session: () => context.self.client.session_id,
+        ...(transport.environment ? { environment: transport.environment() } : {}),
         tracer,
       });
     void warnIfNotSetUp(context, env);

@@ -234,6 +234,29 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     });
     // Handed over once: the next event finds nothing.
     expect(hook().stdout).toBe("");
+
+    // A client whose shell has no NATS variables (they were set only in the MCP server entry): the hook
+    // reads the transport the session's server recorded in the data directory.
+    const later = await a.call("send_message", { target: B, body: "found without the variables" });
+    const bare = {
+      PATH: process.env.PATH ?? "",
+      HOME: root,
+      OXTAIL_HOME: m.buildbox.home,
+      TMUX_TMPDIR: m.buildbox.tmux.tmpdir,
+    };
+    const recorded = await until("the hint of the second message", () => {
+      const run = spawnSync(HOOK_BIN, ["claude", "PreToolUse", "deliver", "CLAUDE_CODE_SESSION_ID"], {
+        cwd: root,
+        input: `${JSON.stringify({ session_id: B, hook_event_name: "PreToolUse", cwd: root })}\n`,
+        env: { ...bare, CLAUDE_CODE_SESSION_ID: B },
+        encoding: "utf8",
+      });
+      return run.stdout.includes("found without the variables") && run;
+    });
+    expect(recorded.status).toBe(0);
+    expect(await a.call("message_status", { ids: [later.message_id] })).toMatchObject({
+      receipts: [{ state: "delivered", delivered: { via: "hook-mid-turn" } }],
+    });
   });
 
   it("refuses an unknown transport, and a NATS project with no shared name, with a clear message", async () => {

@@ -60,6 +60,7 @@ export {
   arrivalHintPath,
   clearArrivalHint,
   keepArrivalHints,
+  readSessionTransport,
 } from "./mailbox/arrival-hint.js";
 export type { IdempotencyStore, OnceResult } from "./mailbox/idempotency.js";
 export {

@@ -7,6 +7,7 @@ import {
   createFsMailboxStore,
   createMailbox,
   keepArrivalHints,
+  readSessionTransport,
   sessionMailboxKey,
 } from "../src/runtime.ts";
 import { tempDir } from "./helpers.ts";
@@ -80,6 +81,48 @@ describe("arrival hints (mail kept outside the data directory)", () => {
     await w.send("early");
     w.keep();
     await until("the hint", () => fs.existsSync(w.hint));
+  });
+
+  it("record the transport's variables for the session's hook program while the keeper runs", async () => {
+    const w = world();
+    const environment = { OXTAIL_TRANSPORT: "nats", OXTAIL_NATS_URL: "nats://127.0.0.1:4222" };
+    const store = createFsMailboxStore({ home: w.home });
+    let session: string | null = null;
+    const stop = keepArrivalHints({
+      home: w.home,
+      store,
+      key: () => KEY,
+      session: () => session,
+      environment,
+      pollMs: 20,
+    });
+    stops.push(stop);
+    expect(readSessionTransport(w.home, ME)).toBeNull();
+    // Known once the server learns its session.
+    session = ME;
+    expect(await until("the record", () => readSessionTransport(w.home, ME.toUpperCase()))).toEqual(
+      environment,
+    );
+    const file = path.join(w.home, "transports", `${ME}.json`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    stops.pop()?.();
+    expect(readSessionTransport(w.home, ME)).toBeNull();
+    // What is not a record is never half-used: other names, other values, another shape, a bad id.
+    fs.writeFileSync(file, JSON.stringify({ v: 1, env: { PATH: "/tmp/evil" } }), { mode: 0o600 });
+    expect(readSessionTransport(w.home, ME)).toBeNull();
+    fs.writeFileSync(file, JSON.stringify({ v: 1, env: { OXTAIL_NATS_URL: 7 } }), { mode: 0o600 });
+    expect(readSessionTransport(w.home, ME)).toBeNull();
+    fs.writeFileSync(file, "{not json", { mode: 0o600 });
+    expect(readSessionTransport(w.home, ME)).toBeNull();
+    expect(readSessionTransport(w.home, "../../etc/passwd")).toBeNull();
+    // A folder swapped for a symlink is not read through.
+    fs.writeFileSync(file, JSON.stringify({ v: 1, env: environment }), { mode: 0o600 });
+    expect(readSessionTransport(w.home, ME)).toEqual(environment);
+    const moved = path.join(w.home, "moved");
+    fs.renameSync(path.dirname(file), moved);
+    fs.symlinkSync(moved, path.join(w.home, "transports"));
+    expect(() => readSessionTransport(w.home, ME)).not.toThrow();
+    expect(readSessionTransport(w.home, ME)).toBeNull();
   });
 
   it("never remove through a folder swapped for a symlink", () => {

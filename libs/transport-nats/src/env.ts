@@ -1,3 +1,4 @@
+import path from "node:path";
 import { OxtailError } from "@oxtail/core";
 import { createProjectResolver, type Transport } from "@oxtail/core/runtime";
 import { loadSigningKey } from "./agents.js";
@@ -20,6 +21,23 @@ function presenceTtl(env: NodeJS.ProcessEnv): { presenceTtlMs?: number } {
     );
   return { presenceTtlMs: ms };
 }
+
+/** The variables {@link natsTransportFromEnv} reads; those naming files are made absolute when recorded. */
+const VARIABLES = [
+  "OXTAIL_NATS_URL",
+  "OXTAIL_NATS_CREDS",
+  "OXTAIL_NATS_SIGNING_KEY",
+  "OXTAIL_NATS_CA",
+  "OXTAIL_NATS_DOMAIN",
+  "OXTAIL_NATS_PRESENCE_TTL_MS",
+  "OXTAIL_PROJECT",
+  "OXTAIL_HOST_ID",
+] as const;
+const FILE_VARIABLES: ReadonlySet<string> = new Set([
+  "OXTAIL_NATS_CREDS",
+  "OXTAIL_NATS_SIGNING_KEY",
+  "OXTAIL_NATS_CA",
+]);
 
 /** Where a process using the NATS transport is, and what it reads. */
 export interface NatsEnvOptions {
@@ -54,7 +72,14 @@ export function natsTransportFromEnv(env: NodeJS.ProcessEnv, options: NatsEnvOpt
       "invalid-input",
       "Set OXTAIL_NATS_SIGNING_KEY (each agent its own user) or OXTAIL_NATS_CREDS (one user), not both.",
     );
-  return createNatsTransport({
+  const environment: Record<string, string> = { OXTAIL_TRANSPORT: "nats" };
+  for (const name of VARIABLES) {
+    const value = env[name]?.trim();
+    if (value) environment[name] = FILE_VARIABLES.has(name) ? path.resolve(cwd, value) : value;
+  }
+  // As found here: the hook need not ask git, and names the same project whatever its folder.
+  environment.OXTAIL_PROJECT = project.id;
+  const transport = createNatsTransport({
     url: env.OXTAIL_NATS_URL?.trim() || DEFAULT_NATS_URL,
     credsFile,
     signingKey: keyFile ? loadSigningKey(keyFile, project.token) : null,
@@ -68,4 +93,6 @@ export function natsTransportFromEnv(env: NodeJS.ProcessEnv, options: NatsEnvOpt
     ...(options.reads ? { reads: options.reads } : {}),
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
   });
+  // Another process of this machine (the session's hook program) opens the same transport from these.
+  return { ...transport, environment: () => ({ ...environment }) };
 }

@@ -46,6 +46,11 @@ export interface Transport {
   waker?(local: Waker): Waker;
   /** Answer wake requests other machines send to this server instance; returns a stop function. */
   serveWakes?(instanceId: string, handlers: WakeHandlers): () => void;
+  /**
+   * The variables that open this same transport in another process of this machine (the hook program),
+   * as `OXTAIL_*` environment variables; absent for the data directory, which needs none.
+   */
+  environment?(): Record<string, string>;
   /** What to show about the transport (no secrets). */
   describe(): Record<string, unknown>;
   /** Release connections and timers. */
