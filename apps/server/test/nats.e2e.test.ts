@@ -143,7 +143,18 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     // The human works in the laptop's checkout, where its agent runs.
     const root = m.laptop.project();
     const a = await m.laptop.agent({ cwd: root, claudeSession: A });
-    await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
+    // On the build box, Claude Code's own session file says its agent is busy (a live pid of that machine).
+    const claudeDir = m.buildbox.project("claude");
+    const sessionFile = path.join(claudeDir, "sessions", `${process.pid}.json`);
+    const says = (status: string) => {
+      fs.mkdirSync(path.dirname(sessionFile), { recursive: true });
+      fs.writeFileSync(
+        sessionFile,
+        JSON.stringify({ pid: process.pid, sessionId: B, status, updatedAt: Date.now() }),
+      );
+    };
+    says("busy");
+    await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B, claudeDir });
     await until("the other machine's agent", () => seesPeer(a));
 
     type Row = { id: string; machine: string | null; state: string; state_reason: string; unread: number };
@@ -154,11 +165,17 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       [A, null],
       [B, "buildbox"],
     ]);
-    // Only the build box can tell its agent's busy/idle: not guessed from a process here.
+    // Only the build box can tell its agent's busy/idle: its server there is asked, nothing is guessed here.
     expect(agents[1]).toMatchObject({
-      state: "unknown",
-      state_reason: expect.stringContaining("another machine"),
+      state: "busy",
+      state_reason: expect.stringContaining("its machine says: Claude Code's session file"),
     });
+    // The agents' own listing and the delivery outlook ask the same way.
+    const rows = (await a.call("list_project_sessions")).rows as { id?: string; busy?: boolean }[];
+    expect(rows.find((r) => r.id === B.slice(0, 8))).toMatchObject({ busy: true });
+    says("idle");
+    const idle = await m.laptop.cli(root, ["status", "--json"]);
+    expect((JSON.parse(idle.out) as { agents: Row[] }).agents[1]).toMatchObject({ state: "idle" });
     const text = await m.laptop.cli(root, ["status"]);
     expect(text.out).toContain(`${B.slice(0, 8)}@buildbox`);
 

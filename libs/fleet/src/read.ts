@@ -155,7 +155,9 @@ export function createFleetReader(options: FleetOptions): FleetReader {
   const adapterFor = (type: string | null) => options.adapters.find((a) => a.name === type) ?? null;
 
   async function liveness(agent: AgentRecord): Promise<Liveness | null> {
-    // Another machine's agent: its process and files are there, not here.
+    // Another machine's agent: its process and files are there, and its server there tells.
+    const remote = transport?.remoteLiveness?.(agent);
+    if (remote) return remote.catch(() => null);
     if (machineOf(agent) !== null) return null;
     const adapter = adapterFor(agent.client.type);
     if (!adapter?.capabilities.liveness || !adapter.liveness) return null;

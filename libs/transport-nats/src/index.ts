@@ -15,7 +15,7 @@ import { createOutbox } from "./outbox.js";
 import type { ProjectIdentity } from "./project.js";
 import { createNatsReceiptStore } from "./receipts.js";
 import { createNatsRegistryStore } from "./registry.js";
-import { relayWaker, serveWakes } from "./wake.js";
+import { relayWaker, remoteLiveness, serveWakes } from "./wake.js";
 
 export type {
   AgentAuthority,
@@ -116,6 +116,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     // Another machine's record lives while its heartbeat keeps it in the bucket; a local one while its process runs.
     isAlive: (record) => isRemote(record) || isRecordAlive(record),
     hostOf: (record) => (isRemote(record) ? registry.hostOf(record.instance_id) : null),
+    remoteLiveness: remoteLiveness(link, names, isRemote),
     waker: (local) => relayWaker(link, names, isRemote, local),
     serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
     describe: () => ({

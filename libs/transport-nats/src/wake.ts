@@ -1,4 +1,4 @@
-import type { AgentRecord } from "@oxtail/core";
+import type { AgentRecord, Liveness } from "@oxtail/core";
 import {
   type WakeHandlers,
   type WakeReport,
@@ -14,9 +14,58 @@ export const REMOTE_WAKE_DEFAULT_MS = 20_000;
 /** The longest a served wake may take, whatever the request says, ms. */
 const MAX_SERVED_WAKE_MS = 120_000;
 
+/** How long a busy/idle question waits for the peer's machine, ms. */
+export const REMOTE_LIVENESS_MS = 2000;
+
 interface WakeRequest {
-  op: "wake" | "status";
+  op: "wake" | "status" | "liveness";
   deadline: number;
+}
+
+/** Ask the server instance of `agent`, on its own machine; resolves to its JSON answer. */
+async function ask(
+  link: Link,
+  names: ProjectNames,
+  agent: AgentRecord,
+  request: WakeRequest,
+): Promise<unknown> {
+  const { nc } = await link.up();
+  const timeout = Math.max(1000, request.deadline - Date.now() + 500);
+  const reply = await nc.request(names.wake(agent.instance_id), JSON.stringify(request), { timeout });
+  return reply.json();
+}
+
+/**
+ * The busy/idle of an agent of another machine, as its own server reports it (its adapter sees its
+ * process and transcript there); null for this machine's agents.
+ */
+export function remoteLiveness(
+  link: Link,
+  names: ProjectNames,
+  isRemote: (agent: AgentRecord) => boolean,
+): (agent: AgentRecord) => Promise<Liveness> | null {
+  const unknown = (reason: string): Liveness => ({ state: "unknown", lastActivity: null, reason });
+  return (agent) => {
+    if (!isRemote(agent)) return null;
+    return ask(link, names, agent, { op: "liveness", deadline: Date.now() + REMOTE_LIVENESS_MS }).then(
+      (got) => {
+        const live = got as Partial<Liveness> | null;
+        if (
+          live &&
+          (live.state === "busy" || live.state === "idle" || live.state === "unknown") &&
+          typeof live.reason === "string" &&
+          (live.lastActivity === null || typeof live.lastActivity === "string")
+        )
+          return {
+            state: live.state,
+            lastActivity: live.lastActivity,
+            reason: `its machine says: ${live.reason.slice(0, 300)}`,
+          };
+        return unknown("its machine's server cannot tell busy from idle");
+      },
+      (error: Error) => unknown(`its machine did not answer (${error.message})`),
+    );
+  };
 }
 
 /**
@@ -33,13 +82,6 @@ export function relayWaker(
   const last = new Map<string, WakeReport>();
   const keyOf = (agent: AgentRecord) => agent.client.session_id ?? agent.instance_id;
 
-  async function ask(agent: AgentRecord, request: WakeRequest): Promise<unknown> {
-    const { nc } = await link.up();
-    const timeout = Math.max(1000, request.deadline - Date.now() + 500);
-    const reply = await nc.request(names.wake(agent.instance_id), JSON.stringify(request), { timeout });
-    return reply.json();
-  }
-
   const failed = (reason: string): WakeReport => ({
     attempted: false,
     strategy: "nats",
@@ -55,7 +97,7 @@ export function relayWaker(
       const deadline = options.deadline ?? Date.now() + REMOTE_WAKE_DEFAULT_MS;
       let report: WakeReport;
       try {
-        const parsed = WakeReportSchema.safeParse(await ask(agent, { op: "wake", deadline }));
+        const parsed = WakeReportSchema.safeParse(await ask(link, names, agent, { op: "wake", deadline }));
         report = parsed.success ? parsed.data : failed("nats: the peer's machine sent no wake report");
       } catch (error) {
         report = failed(
@@ -69,7 +111,7 @@ export function relayWaker(
       if (!isRemote(agent)) return local.status(agent, options);
       const deadline = options.deadline ?? Date.now() + 5000;
       try {
-        const got = (await ask(agent, { op: "status", deadline })) as WakeStatus;
+        const got = (await ask(link, names, agent, { op: "status", deadline })) as WakeStatus;
         if (got && typeof got.ready === "boolean" && typeof got.reason === "string") return got;
       } catch {
         // no answer: below
@@ -118,7 +160,15 @@ export function serveWakes(
             Number.isFinite(request.deadline) ? request.deadline : now,
             now + MAX_SERVED_WAKE_MS,
           );
-          const answer = request.op === "status" ? handlers.status(deadline) : handlers.wake(deadline);
+          // Only a request that says "wake" wakes: anything else is answered, never acted on.
+          const answer =
+            request.op === "wake"
+              ? handlers.wake(deadline)
+              : request.op === "status"
+                ? handlers.status(deadline)
+                : request.op === "liveness" && handlers.liveness
+                  ? handlers.liveness()
+                  : Promise.resolve(null);
           void answer.then(
             (value) => msg.respond(JSON.stringify(value)),
             () => msg.respond(JSON.stringify(null)),

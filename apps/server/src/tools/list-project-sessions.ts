@@ -2,6 +2,7 @@ import { isOxtailError, safeLabel } from "@oxtail/core";
 import { ageOf, shortSessionId } from "@oxtail/core/runtime";
 import type { TmuxPane } from "@oxtail/wake-tmux";
 import type { ServerContext } from "../context.js";
+import { peerLiveness } from "./outlook.js";
 import { agentCwd, callerScope, inScope, isMe, isPaneOf, projectOf, worktreeField } from "./peers.js";
 import { ok } from "./result.js";
 
@@ -33,12 +34,10 @@ export async function listProjectSessions(context: ServerContext, args: { projec
     tmuxError = "no tmux server is running: only registered agents are listed";
 
   const rows = [];
-  for (const agent of agents) {
-    const adapter = context.adapterFor(agent.client.type);
-    const liveness =
-      adapter?.capabilities.liveness && adapter.liveness
-        ? await adapter.liveness(agent).catch(() => null)
-        : null;
+  // At once: an agent of another machine is asked there.
+  const lives = await Promise.all(agents.map((agent) => peerLiveness(context, agent)));
+  for (const [i, agent] of agents.entries()) {
+    const liveness = lives[i] ?? null;
     const pane = panes.find((p) => isPaneOf(agent, p));
     const tmuxName = pane?.session ?? agent.tmux?.session;
     // A tmux session name is the peer's to choose: shown as a label, without control or format characters.

@@ -8,6 +8,9 @@ export const OUTLOOK_DEADLINE_MS = 1500;
 
 /** The peer's busy/idle from its adapter's liveness, or null when its adapter cannot tell. */
 export async function peerLiveness(context: ServerContext, peer: AgentRecord) {
+  // An agent of another machine: that machine's server tells, through the transport.
+  const remote = context.transport.remoteLiveness?.(peer);
+  if (remote) return remote;
   const adapter = context.adapterFor(peer.client.type);
   return adapter?.capabilities.liveness && adapter.liveness
     ? await adapter.liveness(peer).catch(() => null)

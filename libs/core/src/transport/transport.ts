@@ -1,3 +1,4 @@
+import type { Liveness } from "../adapter/types.js";
 import { createFsAskStore } from "../asks/store-fs.js";
 import type { AskStore } from "../asks/types.js";
 import { OxtailError } from "../errors.js";
@@ -11,10 +12,12 @@ import type { WakeReport } from "../tools/contracts.js";
 import type { Tracer } from "../trace/trace.js";
 import type { Waker, WakeStatus } from "../wake/waker.js";
 
-/** How a server instance wakes its own agent when another machine asks (its local wake path). */
+/** How a server instance answers another machine about its own agent: its local wake path and busy/idle. */
 export interface WakeHandlers {
   wake(deadline: number): Promise<WakeReport>;
   status(deadline: number): Promise<WakeStatus>;
+  /** Its agent's busy/idle as its adapter sees it on this machine (null: the adapter cannot tell). */
+  liveness?(): Promise<Liveness | null>;
 }
 
 /**
@@ -42,6 +45,11 @@ export interface Transport {
   isAlive?(record: AgentRecord): boolean;
   /** The machine (host id) a record of another machine lives on; null for this machine's (absent: all are here). */
   hostOf?(record: AgentRecord): string | null;
+  /**
+   * An agent of another machine's busy/idle, as that machine's server reports it (`unknown` with the
+   * reason when it does not answer); null for this machine's agents, whose adapter tells.
+   */
+  remoteLiveness?(record: AgentRecord): Promise<Liveness> | null;
   /** The waker to use, given the local one (absent: the local one): agents elsewhere are woken by their own machine. */
   waker?(local: Waker): Waker;
   /** Answer wake requests other machines send to this server instance; returns a stop function. */
