@@ -14,7 +14,7 @@ import { createContext, type ServerContext } from "./context.js";
 import type { DeliveryLedger } from "./delivery.js";
 import { detectIdentity, identityFromMeta, scheduleRedetection } from "./identity.js";
 import { createToolCaller } from "./tool-calls.js";
-import { peerLiveness } from "./tools/outlook.js";
+import { hookState, peerLiveness } from "./tools/outlook.js";
 import { configuredTransport } from "./transport-config.js";
 import { readVersion } from "./version.js";
 
@@ -109,6 +109,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLed
         wake: (deadline) => context.waker.wake(context.self, { deadline }),
         status: (deadline) => context.waker.status(context.self, { deadline }),
         liveness: () => peerLiveness(context, context.self),
+        hooks: () => hookState(context, context.self, env).then((h) => h.state),
       }) ?? stopServingWakes;
     // Mail kept outside the data directory (NATS): the hook program's front and a sleeper, which cost
     // nothing while nothing waits, look at the hint this server keeps of its own mailbox.

@@ -251,6 +251,16 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     });
     // Handed over once: the next event finds nothing.
     expect(hook().stdout).toBe("");
+    // The hook ran for B on the build box: the laptop's outlook asks there, and counts on it.
+    const recording = spawnSync(HOOK_BIN, ["claude", "SessionStart", "record", "CLAUDE_CODE_SESSION_ID"], {
+      cwd: root,
+      input: `${JSON.stringify({ session_id: B, hook_event_name: "SessionStart", cwd: root })}\n`,
+      env: { ...m.buildbox.cliEnv(root), CLAUDE_CODE_SESSION_ID: B },
+      encoding: "utf8",
+    });
+    expect(recording.status).toBe(0);
+    const outlook = await a.call("send_message", { target: B, body: "judged on its machine" });
+    expect(outlook.delivery_outlook).toMatchObject({ hooks: "active" });
 
     // A client whose shell has no NATS variables (they were set only in the MCP server entry): the hook
     // reads the transport the session's server recorded in the data directory.

@@ -15,7 +15,7 @@ import { createOutbox } from "./outbox.js";
 import type { ProjectIdentity } from "./project.js";
 import { createNatsReceiptStore } from "./receipts.js";
 import { createNatsRegistryStore } from "./registry.js";
-import { relayWaker, remoteLiveness, serveWakes } from "./wake.js";
+import { relayWaker, remoteHooks, remoteLiveness, serveWakes } from "./wake.js";
 
 export type {
   AgentAuthority,
@@ -117,6 +117,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     isAlive: (record) => isRemote(record) || isRecordAlive(record),
     hostOf: (record) => (isRemote(record) ? registry.hostOf(record.instance_id) : null),
     remoteLiveness: remoteLiveness(link, names, isRemote),
+    remoteHooks: remoteHooks(link, names, isRemote),
     waker: (local) => relayWaker(link, names, isRemote, local),
     serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
     describe: () => ({

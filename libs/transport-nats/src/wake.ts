@@ -1,5 +1,6 @@
 import type { AgentRecord, Liveness } from "@oxtail/core";
 import {
+  type DeliveryOutlook,
   type WakeHandlers,
   type WakeReport,
   WakeReportSchema,
@@ -18,7 +19,7 @@ const MAX_SERVED_WAKE_MS = 120_000;
 export const REMOTE_LIVENESS_MS = 2000;
 
 interface WakeRequest {
-  op: "wake" | "status" | "liveness";
+  op: "wake" | "status" | "liveness" | "hooks";
   deadline: number;
 }
 
@@ -33,6 +34,27 @@ async function ask(
   const timeout = Math.max(1000, request.deadline - Date.now() + 500);
   const reply = await nc.request(names.wake(agent.instance_id), JSON.stringify(request), { timeout });
   return reply.json();
+}
+
+type HookState = DeliveryOutlook["hooks"];
+const HOOK_STATES: readonly string[] = ["active", "configured", "not-set-up", "unsupported"];
+
+/**
+ * Whether oxtail's hooks run for an agent of another machine, as its own server judges it there (null
+ * when it does not answer); null for this machine's agents.
+ */
+export function remoteHooks(
+  link: Link,
+  names: ProjectNames,
+  isRemote: (agent: AgentRecord) => boolean,
+): (agent: AgentRecord) => Promise<HookState | null> | null {
+  return (agent) => {
+    if (!isRemote(agent)) return null;
+    return ask(link, names, agent, { op: "hooks", deadline: Date.now() + REMOTE_LIVENESS_MS }).then(
+      (got) => (typeof got === "string" && HOOK_STATES.includes(got) ? (got as HookState) : null),
+      () => null,
+    );
+  };
 }
 
 /**
@@ -168,7 +190,9 @@ export function serveWakes(
                 ? handlers.status(deadline)
                 : request.op === "liveness" && handlers.liveness
                   ? handlers.liveness()
-                  : Promise.resolve(null);
+                  : request.op === "hooks" && handlers.hooks
+                    ? handlers.hooks()
+                    : Promise.resolve(null);
           void answer.then(
             (value) => msg.respond(JSON.stringify(value)),
             () => msg.respond(JSON.stringify(null)),

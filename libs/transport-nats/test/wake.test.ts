@@ -3,7 +3,7 @@ import type { WakeReport, WakeStatus } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLink, type Link } from "../src/link.js";
 import { projectNames } from "../src/names.js";
-import { remoteLiveness, serveWakes } from "../src/wake.js";
+import { remoteHooks, remoteLiveness, serveWakes } from "../src/wake.js";
 import { record } from "./fixtures.js";
 import { hasNatsServer, startNatsServer, type TestNatsServer } from "./nats-server.js";
 
@@ -48,7 +48,7 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
           return REPORT;
         },
         status: async () => STATUS,
-        ...(live === undefined ? {} : { liveness: async () => live }),
+        ...(live === undefined ? {} : { liveness: async () => live, hooks: async () => "active" as const }),
       }),
     );
     await link.ready();
@@ -78,6 +78,8 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
       lastActivity: "2026-12-03T08:00:00.000Z",
       reason: "its machine says: Claude Code's session file says busy",
     });
+    // Its hooks, as judged there.
+    expect(await remoteHooks(laptop, names, () => true)(record("9-busy", "/p"))).toBe("active");
     // Asking is not waking.
     expect(wakes).toEqual([]);
     // This machine's agents are not asked: their adapter tells.
@@ -103,7 +105,9 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
       (await nc.request(names.wake("9-old"), JSON.stringify({ op, deadline: Date.now() + 1000 }))).json();
     // A server without a liveness answer (an older one) and an operation nobody knows.
     expect(await request("liveness")).toBeNull();
+    expect(await request("hooks")).toBeNull();
     expect(await request("reboot")).toBeNull();
+    expect(await remoteHooks(laptop, names, () => true)(record("9-old", "/p"))).toBeNull();
     expect(wakes).toEqual([]);
     expect(await request("wake")).toMatchObject({ attempted: true, reason: "woken" });
     expect(wakes).toHaveLength(1);

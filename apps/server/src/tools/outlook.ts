@@ -23,7 +23,7 @@ type HookState = DeliveryOutlook["hooks"];
  * Whether oxtail's hooks run for the peer: `active` when its session left an identity drop (its
  * hook program ran for it), else what the adapter's onboarding says of this user's config.
  */
-async function hookState(
+export async function hookState(
   context: ServerContext,
   peer: AgentRecord,
   env: NodeJS.ProcessEnv,
@@ -33,6 +33,15 @@ async function hookState(
   const session = peer.client.session_id;
   if (!adapter?.capabilities.hooks || roles.size === 0) return { state: "unsupported", roles };
   if (!session) return { state: "unsupported", roles };
+  // An agent of another machine: its machine judges (its identity drops and config are there).
+  const remote = await (context.transport.remoteHooks?.(peer) ?? null);
+  if (remote === "not-set-up")
+    return {
+      state: remote,
+      roles,
+      fix: `oxtail setup --${adapter.name} on its machine (sets up ${adapter.displayName}'s hooks)`,
+    };
+  if (remote) return { state: remote, roles };
   if (readIdentityDrop(context.home, session)) return { state: "active", roles };
   const configured = adapter.onboarding
     ? await adapter.onboarding

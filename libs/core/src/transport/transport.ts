@@ -8,7 +8,7 @@ import { createFsReceiptStore } from "../receipts/store-fs.js";
 import type { ReceiptStore } from "../receipts/types.js";
 import { createFsRegistryStore } from "../registry/store-fs.js";
 import type { AgentRecord, RegistryStore } from "../registry/types.js";
-import type { WakeReport } from "../tools/contracts.js";
+import type { DeliveryOutlook, WakeReport } from "../tools/contracts.js";
 import type { Tracer } from "../trace/trace.js";
 import type { Waker, WakeStatus } from "../wake/waker.js";
 
@@ -18,6 +18,8 @@ export interface WakeHandlers {
   status(deadline: number): Promise<WakeStatus>;
   /** Its agent's busy/idle as its adapter sees it on this machine (null: the adapter cannot tell). */
   liveness?(): Promise<Liveness | null>;
+  /** Whether oxtail's hooks run for its agent, as judged on this machine (a delivery outlook's `hooks`). */
+  hooks?(): Promise<DeliveryOutlook["hooks"]>;
 }
 
 /**
@@ -50,6 +52,11 @@ export interface Transport {
    * reason when it does not answer); null for this machine's agents, whose adapter tells.
    */
   remoteLiveness?(record: AgentRecord): Promise<Liveness> | null;
+  /**
+   * Whether oxtail's hooks run for an agent of another machine, as that machine judges it (null when it
+   * does not answer); null for this machine's agents.
+   */
+  remoteHooks?(record: AgentRecord): Promise<DeliveryOutlook["hooks"] | null> | null;
   /** The waker to use, given the local one (absent: the local one): agents elsewhere are woken by their own machine. */
   waker?(local: Waker): Waker;
   /** Answer wake requests other machines send to this server instance; returns a stop function. */
