@@ -308,6 +308,29 @@ export class Agent {
     await until(`the MCP server to be listed (${readyFile})`, timeoutMs, () => fs.existsSync(readyFile));
   }
 
+  /**
+   * Prompt, and once the turn's first model request was made and its first command has had time to
+   * start (`settleMs`), run `during` (a peer's mail arriving mid-turn, say); resolves when the turn has
+   * finished, to the turn's model requests as JSON text, in order, and what `during` gave.
+   */
+  async turnWith<T>(
+    text: string,
+    during: () => Promise<T>,
+    settleMs = 800,
+  ): Promise<{ requests: string[]; during: T }> {
+    const before = this.endpoint.mainRequests().length;
+    const turn = this.prompt(text);
+    await this.endpoint.waitForMainRequests(before + 1);
+    await new Promise((r) => setTimeout(r, settleMs));
+    const got = await during();
+    await turn;
+    const requests = this.endpoint
+      .mainRequests()
+      .slice(before)
+      .map((r) => JSON.stringify(r.body));
+    return { requests, during: got };
+  }
+
   /** Submit a prompt (bracketed paste, then Enter) and wait until the turn has finished. */
   async prompt(text: string, timeoutMs = 120_000): Promise<void> {
     const before = await this.turnsDone();

@@ -87,16 +87,10 @@ describe("oxtail's hooks in the real clients", () => {
         ? claudeSessionId(agent)
         : ((readJsonLines(agent.transcriptPath() as string)[0]?.payload as { id: string } | undefined)
             ?.id as string);
-    const before = agent.endpoint.mainRequests().length;
-    const turn = agent.prompt("Do some work.");
-    await agent.endpoint.waitForMainRequests(before + 1);
-    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
-    const id = await peerSays(agent.home, session, note);
-    await turn;
-    const requests = agent.endpoint
-      .mainRequests()
-      .slice(before)
-      .map((r) => JSON.stringify(r.body));
+    // Once the sleep's PreToolUse has run and the command is running, the peer's mail comes.
+    const { requests, during: id } = await agent.turnWith("Do some work.", () =>
+      peerSays(agent.home, session, note),
+    );
     expect(requests).toHaveLength(3);
     expect(requests[0]).not.toContain(note);
     expect(requests[1]).not.toContain(note); // the mail came after the first command had started

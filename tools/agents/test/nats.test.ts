@@ -89,16 +89,11 @@ describe.skipIf(!hasNatsServer())("Claude Code on the NATS transport", () => {
   it("mid-turn: the hook hands a message from another machine over before the next command", async () => {
     const note = "NATS-NOTE: the build box says the parser tests are red.";
     const { agent, session } = await claude([[bash("sleep 3"), bash("echo second"), { say: "done" }]]);
-    const before = agent.endpoint.mainRequests().length;
-    const turn = agent.prompt("Do some work.");
-    await agent.endpoint.waitForMainRequests(before + 1);
-    await new Promise((r) => setTimeout(r, 800)); // the sleep's PreToolUse has run; the command is running
-    const { id, receipts } = await peerSays(session, note);
-    await turn;
-    const requests = agent.endpoint
-      .mainRequests()
-      .slice(before)
-      .map((r) => JSON.stringify(r.body));
+    // Once the sleep's PreToolUse has run and the command is running, the build box's mail comes.
+    const {
+      requests,
+      during: { id, receipts },
+    } = await agent.turnWith("Do some work.", () => peerSays(session, note));
     expect(requests).toHaveLength(3);
     expect(requests[1]).not.toContain(note);
     expect(requests[2]).toContain(note);
