@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 
 /**
  * A private tmux server (`tmux -L <socket>`), never the user's. Every harness session
@@ -67,12 +69,21 @@ export class PrivateTmux {
     this.run(["send-keys", "-t", target, ...keys]);
   }
 
-  /** Stop the server and everything in it. */
+  /** Stop the server and everything in it, and remove its socket file (tmux leaves it behind). */
   kill(): void {
     try {
       this.run(["kill-server"]);
     } catch {
       // already gone
+    }
+    // Where `tmux -L` puts it: $TMUX_TMPDIR (else /tmp), then tmux-<uid>/<socket name>.
+    const uid = typeof process.getuid === "function" ? process.getuid() : null;
+    if (uid === null) return;
+    const socket = path.join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${uid}`, this.socket);
+    try {
+      if (fs.lstatSync(socket).isSocket()) fs.rmSync(socket);
+    } catch {
+      // none left
     }
   }
 }
