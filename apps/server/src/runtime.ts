@@ -15,6 +15,7 @@ import type { DeliveryLedger } from "./delivery.js";
 import { detectIdentity, identityFromMeta, scheduleRedetection } from "./identity.js";
 import { createToolCaller } from "./tool-calls.js";
 import { hookState, peerLiveness } from "./tools/outlook.js";
+import { readPane, readTurns } from "./tools/read-session.js";
 import { configuredTransport } from "./transport-config.js";
 import { readVersion } from "./version.js";
 
@@ -110,6 +111,8 @@ export async function startRuntime(env: NodeJS.ProcessEnv, delivery: DeliveryLed
         status: (deadline) => context.waker.status(context.self, { deadline }),
         liveness: () => peerLiveness(context, context.self),
         hooks: () => hookState(context, context.self, env).then((h) => h.state),
+        turns: (limit) => readTurns(context, context.self, limit),
+        pane: (lines) => readPane(context, context.self, lines),
       }) ?? stopServingWakes;
     // Mail kept outside the data directory (NATS): the hook program's front and a sleeper, which cost
     // nothing while nothing waits, look at the hint this server keeps of its own mailbox.

@@ -42,6 +42,17 @@ export function onEachTransport(suite: (transport: TransportName) => void): void
 
 export const SERVER = path.resolve(import.meta.dirname, "..", "dist", "main.mjs");
 
+/** A real Claude Code transcript: the first of the Claude adapter's public fixtures. */
+export const CLAUDE_TRANSCRIPT_FIXTURE = (() => {
+  const projects = path.resolve(
+    import.meta.dirname,
+    "../../../libs/client-claude/test/fixtures/claude-home/projects",
+  );
+  const key = fs.readdirSync(projects)[0] as string;
+  const name = fs.readdirSync(path.join(projects, key)).find((n) => n.endsWith(".jsonl")) as string;
+  return path.join(projects, key, name);
+})();
+
 /** A private tmux server (its own TMUX_TMPDIR), never the user's. */
 export class TestTmux {
   readonly tmpdir: string;
@@ -194,6 +205,18 @@ export class World {
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out, err })));
+  }
+
+  /**
+   * A Claude state folder holding a real transcript (the adapter's public fixture) as `session`'s, where
+   * Claude writes it for `cwd`.
+   */
+  claudeDirWithTranscript(session: string, cwd: string): string {
+    const dir = this.project("claude");
+    const folder = path.join(dir, "projects", cwd.replace(/[^A-Za-z0-9]/g, "-"));
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(CLAUDE_TRANSCRIPT_FIXTURE, path.join(folder, `${session}.jsonl`));
+    return dir;
   }
 
   /** A fresh project folder (with .git) under a private temp dir. */

@@ -90,13 +90,21 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     nats = await startNatsServer(["-c", config]);
 
     const a = await laptop.agent({ cwd: laptop.project(), claudeSession: A, env: natsEnv(laptop, "laptop") });
+    const cwdB = buildbox.project();
     const b = await buildbox.agent({
-      cwd: buildbox.project(),
+      cwd: cwdB,
       claudeSession: B,
+      claudeDir: buildbox.claudeDirWithTranscript(B, cwdB),
       env: natsEnv(buildbox, "buildbox"),
     });
     expect((await a.call("get_my_session")).transport).toMatchObject({ name: "nats", creds: "per-agent" });
     await until("the other machine's agent", () => seesPeer(a));
+    // Its transcript, read on the build box by its own server for the laptop's agent's user.
+    expect(await a.call("read_session", { name: B, limit: 2 })).toMatchObject({
+      ok: true,
+      machine: "buildbox",
+      turns: [{ user: "Are you still there?" }, { assistant: "Still here after compaction." }],
+    });
 
     expect(await a.call("send_message", { target: B, body: "hello from the laptop" })).toMatchObject({
       ok: true,

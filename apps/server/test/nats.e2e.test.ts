@@ -8,6 +8,7 @@ import path from "node:path";
 import { WAKE_LINE } from "@oxtail/core";
 import { describe, expect, it } from "vitest";
 import {
+  CLAUDE_TRANSCRIPT_FIXTURE,
   hasNatsServer,
   NATS_PROJECT,
   recordLines,
@@ -77,6 +78,52 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     });
     expect(lines).toContain(WAKE_LINE);
     expect(lines).not.toContain("SECRET-QUESTION-TEXT");
+  });
+
+  it("reads the other machine's agent's transcript and pane there, through its own server", async () => {
+    const rootA = m.laptop.project();
+    const paneA = m.laptop.tmux.session("alpha", rootA, "sh -c 'printf \"LAPTOP SCREEN\\n\"; sleep 3600'");
+    const a = await m.laptop.agent({ cwd: rootA, pane: paneA, claudeSession: A });
+    const rootB = m.buildbox.project();
+    const paneB = m.buildbox.tmux.session(
+      "beta",
+      rootB,
+      "sh -c 'printf \"BUILD BOX SCREEN\\n\"; sleep 3600'",
+    );
+    const b = await m.buildbox.agent({
+      cwd: rootB,
+      pane: paneB,
+      claudeSession: B,
+      claudeDir: m.buildbox.claudeDirWithTranscript(B, rootB),
+    });
+    const rows = await until("the build box's agent", () => seesPeer(a));
+    expect(rows.find((r) => r.id === B.slice(0, 8))).toMatchObject({ machine: "buildbox" });
+
+    // The same turns as the build box reads of its own agent.
+    const there = await b.call("read_session", { name: B, limit: 3 });
+    const read = await a.call("read_session", { name: B, limit: 3 });
+    expect(read).toMatchObject({ ok: true, mode: "transcript", id: B.slice(0, 8), machine: "buildbox" });
+    expect({ ...read, machine: undefined }).toEqual({ ...there, machine: undefined });
+    expect(read.turns).toHaveLength(3);
+    expect(read.truncated).toBe(true);
+
+    // Its pane is the build box's, never the laptop's pane of the same id.
+    const pane = await until("the build box's screen", async () => {
+      const r = await a.call("read_session", { name: B, mode: "pane", pane_lines: 10 });
+      return String(r.pane_text).includes("BUILD BOX SCREEN") && r;
+    });
+    expect(pane).toMatchObject({ mode: "pane", machine: "buildbox" });
+    expect(String(pane.pane_text)).not.toContain("LAPTOP SCREEN");
+
+    // The build box's own error comes back as it is: an agent there with no transcript yet.
+    const C = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
+    await m.buildbox.agent({ cwd: rootB, claudeSession: C, claudeDir: m.buildbox.project("empty-claude") });
+    await until("the second agent on the build box", async () =>
+      ((await a.call("list_project_sessions")).rows as { id?: string }[]).some((r) => r.id === C.slice(0, 8)),
+    );
+    const none = await a.call("read_session", { name: C });
+    expect(none).toMatchObject({ ok: false, error: "no-transcript" });
+    expect(none.message).toMatch(/^On the peer's machine: .*transcript/i);
   });
 
   it("returns the reply to an ask_peer from the other machine", async () => {
@@ -154,7 +201,12 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       );
     };
     says("busy");
-    await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B, claudeDir });
+    const cwdB = m.buildbox.project();
+    // Its transcript too, where Claude writes it on the build box.
+    const transcripts = path.join(claudeDir, "projects", cwdB.replace(/[^A-Za-z0-9]/g, "-"));
+    fs.mkdirSync(transcripts, { recursive: true });
+    fs.copyFileSync(CLAUDE_TRANSCRIPT_FIXTURE, path.join(transcripts, `${B}.jsonl`));
+    await m.buildbox.agent({ cwd: cwdB, claudeSession: B, claudeDir });
     await until("the other machine's agent", () => seesPeer(a));
 
     type Row = { id: string; machine: string | null; state: string; state_reason: string; unread: number };
@@ -216,6 +268,13 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
         await until("the unread message on the dashboard", () =>
           states.some((st) => st.agents.find((r) => r.id === B)?.unread === 1),
         );
+        // Its recent turns, read on the build box by its own server (the transcript is there).
+        const turns = await fetch(`${origin}/api/turns?agent=${B}&token=${searchParams.get("token")}`);
+        const shown = (await turns.json()) as { turns: { role: string; text: string }[] | null };
+        expect(shown.turns?.at(-1)).toMatchObject({
+          role: "assistant",
+          text: "Still here after compaction.",
+        });
       } finally {
         events.destroy();
       }

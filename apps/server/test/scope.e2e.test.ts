@@ -11,15 +11,6 @@ import { type TestAgent, until, World } from "./harness.ts";
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const C = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
-const FIXTURE = (() => {
-  const projects = path.resolve(
-    import.meta.dirname,
-    "../../../libs/client-claude/test/fixtures/claude-home/projects",
-  );
-  const key = fs.readdirSync(projects)[0] as string;
-  const name = fs.readdirSync(path.join(projects, key)).find((n) => n.endsWith(".jsonl")) as string;
-  return path.join(projects, key, name);
-})();
 
 type Row = { id?: string; name?: string; worktree?: string; me?: true };
 type Msg = { id: string; body: string; re?: string; from: string };
@@ -68,15 +59,6 @@ function repo(dir: string): string {
   fs.writeFileSync(path.join(dir, "README"), "x\n");
   git(dir, "add", "README");
   git(dir, "commit", "-q", "-m", "init");
-  return dir;
-}
-
-/** A Claude state folder with a real transcript for `session`, filed as Claude does for `cwd`. */
-function claudeDirWithTranscript(session: string, cwd: string): string {
-  const dir = path.join(base, `claude-${session.slice(0, 4)}`);
-  const folder = path.join(dir, "projects", cwd.replace(/[^A-Za-z0-9]/g, "-"));
-  fs.mkdirSync(folder, { recursive: true });
-  fs.copyFileSync(FIXTURE, path.join(folder, `${session}.jsonl`));
   return dir;
 }
 
@@ -198,7 +180,7 @@ describe("scope is a boundary", () => {
     const b = await world.agent({
       cwd: theirs,
       claudeSession: B,
-      claudeDir: claudeDirWithTranscript(B, theirs),
+      claudeDir: world.claudeDirWithTranscript(B, theirs),
     });
     // The transcript is readable, from its own project.
     expect(await other.call("read_session", { name: B })).toMatchObject({

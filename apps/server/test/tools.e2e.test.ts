@@ -5,15 +5,6 @@ import { until, World } from "./harness.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
-const FIXTURE = (() => {
-  const projects = path.resolve(
-    import.meta.dirname,
-    "../../../libs/client-claude/test/fixtures/claude-home/projects",
-  );
-  const key = fs.readdirSync(projects)[0] as string;
-  const name = fs.readdirSync(path.join(projects, key)).find((n) => n.endsWith(".jsonl")) as string;
-  return path.join(projects, key, name);
-})();
 
 let world: World;
 beforeEach(() => {
@@ -22,15 +13,6 @@ beforeEach(() => {
 afterEach(async () => {
   await world.dispose();
 });
-
-/** A Claude state folder holding a real transcript for `session`, as Claude writes it for `cwd`. */
-function claudeDirWithTranscript(session: string, cwd: string): string {
-  const dir = world.project("claude");
-  const folder = path.join(dir, "projects", cwd.replace(/[^A-Za-z0-9]/g, "-"));
-  fs.mkdirSync(folder, { recursive: true });
-  fs.copyFileSync(FIXTURE, path.join(folder, `${session}.jsonl`));
-  return dir;
-}
 
 describe("list_project_sessions", () => {
   it("lists one row per agent with client, session id and pane, plus unclaimed tmux sessions in scope", async () => {
@@ -119,7 +101,7 @@ describe("read_session", () => {
       cwd: root,
       pane: paneB,
       claudeSession: B,
-      claudeDir: claudeDirWithTranscript(B, root),
+      claudeDir: world.claudeDirWithTranscript(B, root),
     });
     const byId = await a.call("read_session", { name: B, limit: 2 });
     expect(byId).toMatchObject({
@@ -229,7 +211,7 @@ describe("identity and state", () => {
   it("claim_session validates the id, finds the transcript and moves mail sent before the claim", async () => {
     const root = world.project();
     const paneX = world.tmux.session("unclaimed", root);
-    const claudeDir = claudeDirWithTranscript(B, root);
+    const claudeDir = world.claudeDirWithTranscript(B, root);
     const x = await world.agent({ cwd: root, pane: paneX, clientName: "claude-code", claudeDir });
     const a = await world.agent({ cwd: root, claudeSession: A });
     expect(await a.call("ask_peer", { target: "unclaimed", body: "?" })).toMatchObject({

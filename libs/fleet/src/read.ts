@@ -339,9 +339,13 @@ export function createFleetReader(options: FleetOptions): FleetReader {
     const record = last.find(
       (r) => idOf(r) === target || r.client.session_id === target || r.tmux?.session === target,
     );
-    const adapter = record ? adapterFor(record.client.type) : null;
-    const transcript = record?.client.transcript_path;
-    if (!record || !transcript || !adapter?.capabilities.transcript || !adapter.readTranscript) return null;
+    if (!record) return null;
+    // Another machine's agent: its transcript is there, and its own server reads it.
+    const remote = transport?.remoteTurns?.(record, limit);
+    if (remote) return remote.then((tail) => tail.turns).catch(() => null);
+    const adapter = adapterFor(record.client.type);
+    const transcript = record.client.transcript_path;
+    if (!transcript || !adapter?.capabilities.transcript || !adapter.readTranscript) return null;
     const tail = await adapter.readTranscript(transcript, { limit }).catch(() => null);
     return tail?.turns ?? null;
   }

@@ -15,7 +15,8 @@ import { createOutbox } from "./outbox.js";
 import type { ProjectIdentity } from "./project.js";
 import { createNatsReceiptStore } from "./receipts.js";
 import { createNatsRegistryStore } from "./registry.js";
-import { relayWaker, remoteHooks, remoteLiveness, serveWakes } from "./wake.js";
+import { remotePane, remoteTurns } from "./remote-read.js";
+import { askServer, relayWaker, remoteHooks, remoteLiveness, serveWakes } from "./wake.js";
 
 export type {
   AgentAuthority,
@@ -118,6 +119,8 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     hostOf: (record) => (isRemote(record) ? registry.hostOf(record.instance_id) : null),
     remoteLiveness: remoteLiveness(link, names, isRemote),
     remoteHooks: remoteHooks(link, names, isRemote),
+    remoteTurns: remoteTurns(askServer(link, names), isRemote),
+    remotePane: remotePane(askServer(link, names), isRemote),
     waker: (local) => relayWaker(link, names, isRemote, local),
     serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
     describe: () => ({

@@ -70,7 +70,10 @@ export function createNatsRegistryStore(
 
   const localView = (entry: PresenceEntry): AgentRecord => {
     if (entry.host === host) return entry.record;
-    const cwd = entry.rel === null ? options.root : path.join(options.root, entry.rel);
+    // `rel` is the other machine's to write: one that would leave the checkout stands for its top.
+    const inside =
+      entry.rel !== null && !path.isAbsolute(entry.rel) && !entry.rel.split(/[\\/]/).includes("..");
+    const cwd = inside ? path.join(options.root, entry.rel as string) : options.root;
     return {
       ...entry.record,
       cwd,

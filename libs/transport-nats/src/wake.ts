@@ -9,6 +9,7 @@ import {
 } from "@oxtail/core/runtime";
 import type { Link } from "./link.js";
 import type { ProjectNames } from "./names.js";
+import { type AskServer, answerRead } from "./remote-read.js";
 
 /** How long a wake request waits for the peer's machine when the caller set no deadline, ms. */
 export const REMOTE_WAKE_DEFAULT_MS = 20_000;
@@ -19,8 +20,17 @@ const MAX_SERVED_WAKE_MS = 120_000;
 export const REMOTE_LIVENESS_MS = 2000;
 
 interface WakeRequest {
-  op: "wake" | "status" | "liveness" | "hooks";
+  op: "wake" | "status" | "liveness" | "hooks" | "turns" | "pane";
   deadline: number;
+  /** For "turns": how many. */
+  limit?: number;
+  /** For "pane": how many lines. */
+  lines?: number;
+}
+
+/** Asks of a server instance on its own machine, bound to one link and project. */
+export function askServer(link: Link, names: ProjectNames): AskServer {
+  return (agent, request) => ask(link, names, agent, request);
 }
 
 /** Ask the server instance of `agent`, on its own machine; resolves to its JSON answer. */
@@ -192,7 +202,7 @@ export function serveWakes(
                   ? handlers.liveness()
                   : request.op === "hooks" && handlers.hooks
                     ? handlers.hooks()
-                    : Promise.resolve(null);
+                    : (answerRead(handlers, request) ?? Promise.resolve(null));
           void answer.then(
             (value) => msg.respond(JSON.stringify(value)),
             () => msg.respond(JSON.stringify(null)),

@@ -181,6 +181,14 @@ describe.skipIf(!hasNatsServer())("NATS stores against a real nats-server", () =
       expect(b.hostOf("100-aaa")).toBe("laptop");
       // Its own machine sees it as written.
       expect((await a.list()).records[0]?.tmux?.pane).toBe("%1");
+      // A folder that would leave the checkout (another machine writes it) stands for the checkout's top.
+      const { presence } = await machine().up();
+      const hostile = { v: 1, host: "evil", rel: "../../etc", record: record("200-bbb", "/etc") };
+      await presence.put("evil.200-bbb", JSON.stringify(hostile));
+      const shown = (await b.list()).records.find((r) => r.instance_id === "200-bbb");
+      expect(shown?.cwd).toBe("/srv/checkout");
+      expect(shown?.client.cwd).toBe("/srv/checkout");
+      await presence.delete("evil.200-bbb");
       // Only its own machine removes it.
       await b.remove("100-aaa");
       expect((await b.list()).records).toHaveLength(1);

@@ -1,9 +1,10 @@
-import type { Liveness } from "@oxtail/core";
-import type { WakeReport, WakeStatus } from "@oxtail/core/runtime";
+import { type Liveness, OxtailError, type Turn } from "@oxtail/core";
+import type { WakeHandlers, WakeReport, WakeStatus } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLink, type Link } from "../src/link.js";
 import { projectNames } from "../src/names.js";
-import { remoteHooks, remoteLiveness, serveWakes } from "../src/wake.js";
+import { MAX_READ_ANSWER_BYTES, remotePane, remoteTurns } from "../src/remote-read.js";
+import { askServer, remoteHooks, remoteLiveness, serveWakes } from "../src/wake.js";
 import { record } from "./fixtures.js";
 import { hasNatsServer, startNatsServer, type TestNatsServer } from "./nats-server.js";
 
@@ -38,7 +39,11 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
   });
 
   /** The build box's server of `instance`, counting its wakes; `live` is what its adapter says. */
-  async function served(instance: string, live: Liveness | null | undefined) {
+  async function served(
+    instance: string,
+    live: Liveness | null | undefined,
+    reads: Pick<WakeHandlers, "turns" | "pane"> = {},
+  ) {
     const wakes: number[] = [];
     const link = machine();
     stops.push(
@@ -49,6 +54,7 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
         },
         status: async () => STATUS,
         ...(live === undefined ? {} : { liveness: async () => live, hooks: async () => "active" as const }),
+        ...reads,
       }),
     );
     await link.ready();
@@ -111,5 +117,109 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
     expect(wakes).toEqual([]);
     expect(await request("wake")).toMatchObject({ attempted: true, reason: "woken" });
     expect(wakes).toHaveLength(1);
+  });
+
+  const turn = (text: string, role: Turn["role"] = "assistant"): Turn => ({
+    role,
+    text,
+    timestamp: "2026-12-03T08:00:00.000Z",
+    toolCalls: [{ name: "Bash", summary: 'command="ls"', result: "a b" }],
+  });
+
+  it("reads an agent's turns and pane on its own machine, and asking is not waking", async () => {
+    const limits: number[] = [];
+    const { wakes, laptop } = await served("9-read", null, {
+      turns: async (limit) => {
+        limits.push(limit);
+        return { turns: [turn("hello", "user"), turn("done")], truncated: true, totalTurns: 7 };
+      },
+      pane: async (lines) => `${lines} lines of screen`,
+    });
+    const ask = askServer(laptop, names);
+    expect(await remoteTurns(ask, () => true)(record("9-read", "/p"), 2)).toEqual({
+      turns: [turn("hello", "user"), turn("done")],
+      truncated: true,
+      totalTurns: 7,
+    });
+    expect(await remotePane(ask, () => true)(record("9-read", "/p"), 40)).toBe("40 lines of screen");
+    // A count out of range is brought within the tool's limits by the machine that reads.
+    const { nc } = await laptop.ready();
+    await nc.request(
+      names.wake("9-read"),
+      JSON.stringify({ op: "turns", limit: 1e9, deadline: Date.now() + 1000 }),
+    );
+    expect(limits).toEqual([2, 500]);
+    expect(wakes).toEqual([]);
+    // This machine's agents are read here.
+    expect(remoteTurns(ask, () => false)(record("9-read", "/p"), 2)).toBeNull();
+  });
+
+  it("passes on the reading machine's error code, and says timeout when nobody answers", async () => {
+    const { laptop } = await served("9-none", null, {
+      turns: async () => {
+        throw new OxtailError("no-transcript", "The peer has no transcript yet.");
+      },
+      pane: async () => {
+        throw new Error("/home/someone/secret path");
+      },
+    });
+    const ask = askServer(laptop, names);
+    await expect(remoteTurns(ask, () => true)(record("9-none", "/p"), 5)).rejects.toMatchObject({
+      code: "no-transcript",
+      detail: "On the peer's machine: The peer has no transcript yet.",
+    });
+    // An error that is not oxtail's says nothing of its own message.
+    const failed = await remotePane(ask, () => true)(record("9-none", "/p"), 5)?.catch((e: OxtailError) => e);
+    expect(failed).toMatchObject({ code: "internal-error" });
+    expect((failed as OxtailError).detail).not.toContain("secret");
+    await expect(remoteTurns(ask, () => true)(record("9-gone", "/p"), 5)).rejects.toMatchObject({
+      code: "timeout",
+    });
+  });
+
+  it("keeps an answer within what nats-server carries: the oldest turns go first", async () => {
+    const big = "x".repeat(100_000);
+    const { laptop } = await served("9-big", null, {
+      turns: async () => ({
+        turns: Array.from({ length: 20 }, (_, i) => turn(`${i} ${big}`)),
+        truncated: false,
+        totalTurns: 20,
+      }),
+    });
+    const tail = await remoteTurns(askServer(laptop, names), () => true)(record("9-big", "/p"), 20);
+    expect(tail?.truncated).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(tail?.turns))).toBeLessThanOrEqual(MAX_READ_ANSWER_BYTES);
+    expect(tail?.turns.at(-1)?.text.startsWith("19 ")).toBe(true);
+    expect(tail?.turns.length).toBeGreaterThan(1);
+  });
+
+  it("refuses a malformed answer from another machine", async () => {
+    const link = machine();
+    const { nc } = await link.ready();
+    const answers = [
+      {
+        ok: true,
+        tail: { turns: [{ role: "root", text: "x", timestamp: null, toolCalls: [] }], truncated: false },
+      },
+      {
+        ok: true,
+        tail: { turns: [{ role: "user", text: 5, timestamp: null, toolCalls: [] }], truncated: false },
+      },
+      { ok: false, error: "rm -rf", message: "no such code" },
+      "just text",
+    ];
+    let next = 0;
+    const sub = nc.subscribe(names.wake("9-hostile"), {
+      callback: (_error, msg) => {
+        msg.respond(JSON.stringify(answers[next++]));
+      },
+    });
+    stops.push(() => sub.unsubscribe());
+    await nc.flush();
+    const laptop = machine();
+    for (let i = 0; i < answers.length; i++)
+      await expect(
+        remoteTurns(askServer(laptop, names), () => true)(record("9-hostile", "/p"), 5),
+      ).rejects.toMatchObject({ code: "internal-error" });
   });
 });

@@ -43,10 +43,12 @@ export async function listProjectSessions(context: ServerContext, args: { projec
     // A tmux session name is the peer's to choose: shown as a label, without control or format characters.
     const name = tmuxName ? safeLabel(tmuxName) : null;
     const active = ageOf(liveness?.lastActivity ?? agent.updated_at);
+    const machine = context.transport.hostOf?.(agent) ?? null;
     rows.push({
       ...(name ? { name } : {}),
       ...(agent.client.session_id ? { id: shortSessionId(agent.client.session_id) } : {}),
       ...(agent.client.type ? { client: agent.client.type } : {}),
+      ...(machine ? { machine: safeLabel(machine) } : {}),
       ...(liveness && liveness.state !== "unknown" ? { busy: liveness.state === "busy" } : {}),
       ...(agent.state?.purpose ? { card: agent.state.purpose } : {}),
       ...(active ? { active } : {}),

@@ -1,4 +1,4 @@
-import type { Turn } from "@oxtail/core";
+import type { AgentRecord, TranscriptTail, Turn } from "@oxtail/core";
 import { isOxtailError, OxtailError, safeLabel } from "@oxtail/core";
 import { ageOf, assertSameProject, type ProjectScope, shortSessionId } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
@@ -33,30 +33,18 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
     adapter?.capabilities.transcript && (agent.client.transcript_path || agent.client.session_id),
   );
   const mode = args.mode === "auto" ? (canTranscript ? "transcript" : "pane") : args.mode;
+  const machine = context.transport.hostOf?.(agent) ?? null;
   const identity = {
     ...(agent.client.session_id ? { id: shortSessionId(agent.client.session_id) } : {}),
     ...(agent.client.type ? { client: agent.client.type } : {}),
+    ...(machine ? { machine: safeLabel(machine) } : {}),
     ...worktree,
   };
 
   if (mode === "transcript") {
-    if (!adapter?.readTranscript || !adapter.findTranscript) {
-      throw new OxtailError(
-        "no-transcript",
-        `This peer's client (${agent.client.type ?? "unknown"}) has no transcript oxtail can read. Use mode "pane".`,
-      );
-    }
-    const file =
-      agent.client.transcript_path ??
-      (agent.client.session_id
-        ? await adapter.findTranscript(agent.client.session_id, { cwd: agentCwd(agent) })
-        : null);
-    if (!file)
-      throw new OxtailError(
-        "no-transcript",
-        'The peer has no transcript yet (clients write it at the first prompt). Use mode "pane".',
-      );
-    const tail = await adapter.readTranscript(file, { limit: args.limit });
+    // An agent of another machine: its transcript is there, and its own server reads it.
+    const tail = await (context.transport.remoteTurns?.(agent, args.limit) ??
+      readTurns(context, agent, args.limit));
     const newest = ageOf(tail.turns.at(-1)?.timestamp);
     return ok({
       mode: "transcript",
@@ -67,14 +55,46 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
       ...(tail.totalTurns !== null ? { total_turns: tail.totalTurns } : {}),
     });
   }
+  const text = await (context.transport.remotePane?.(agent, args.pane_lines) ??
+    readPane(context, agent, args.pane_lines));
+  return ok({ mode: "pane", ...identity, pane_text: text });
+}
+
+/** The newest turns of an agent of this machine, read through its adapter; `no-transcript` when it has none. */
+export async function readTurns(
+  context: ServerContext,
+  agent: AgentRecord,
+  limit: number,
+): Promise<TranscriptTail> {
+  const adapter = context.adapterFor(agent.client.type);
+  if (!adapter?.readTranscript || !adapter.findTranscript) {
+    throw new OxtailError(
+      "no-transcript",
+      `This peer's client (${agent.client.type ?? "unknown"}) has no transcript oxtail can read. Use mode "pane".`,
+    );
+  }
+  const file =
+    agent.client.transcript_path ??
+    (agent.client.session_id
+      ? await adapter.findTranscript(agent.client.session_id, { cwd: agentCwd(agent) })
+      : null);
+  if (!file)
+    throw new OxtailError(
+      "no-transcript",
+      'The peer has no transcript yet (clients write it at the first prompt). Use mode "pane".',
+    );
+  return adapter.readTranscript(file, { limit });
+}
+
+/** The last `lines` lines of an agent of this machine's tmux pane; `not-found` when it runs in none. */
+export async function readPane(context: ServerContext, agent: AgentRecord, lines: number): Promise<string> {
   const pane = agent.tmux?.pane;
   if (!pane)
     throw new OxtailError(
       "not-found",
       'The peer runs in no known tmux pane. Read its transcript instead (mode "transcript").',
     );
-  const text = await context.tmuxFor(agent.tmux?.socket).capture(pane, args.pane_lines);
-  return ok({ mode: "pane", ...identity, pane_text: text });
+  return context.tmuxFor(agent.tmux?.socket).capture(pane, lines);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Liveness } from "../adapter/types.js";
+import type { Liveness, TranscriptTail } from "../adapter/types.js";
 import { createFsAskStore } from "../asks/store-fs.js";
 import type { AskStore } from "../asks/types.js";
 import { OxtailError } from "../errors.js";
@@ -20,6 +20,13 @@ export interface WakeHandlers {
   liveness?(): Promise<Liveness | null>;
   /** Whether oxtail's hooks run for its agent, as judged on this machine (a delivery outlook's `hooks`). */
   hooks?(): Promise<DeliveryOutlook["hooks"]>;
+  /**
+   * Its agent's newest turns (at most `limit`), read from its transcript on this machine; rejects with an
+   * `OxtailError` (`no-transcript`…) when it has none.
+   */
+  turns?(limit: number): Promise<TranscriptTail>;
+  /** The last `lines` lines of its agent's tmux pane on this machine; rejects with an `OxtailError` when it has none. */
+  pane?(lines: number): Promise<string>;
 }
 
 /**
@@ -57,6 +64,14 @@ export interface Transport {
    * does not answer); null for this machine's agents.
    */
   remoteHooks?(record: AgentRecord): Promise<DeliveryOutlook["hooks"] | null> | null;
+  /**
+   * An agent of another machine's newest turns, read there by its own server (its transcript is on that
+   * machine); rejects with that server's `OxtailError`, or `timeout` when it does not answer. Null for this
+   * machine's agents, whose adapter reads them.
+   */
+  remoteTurns?(record: AgentRecord, limit: number): Promise<TranscriptTail> | null;
+  /** An agent of another machine's tmux pane, read there by its own server; null for this machine's agents. */
+  remotePane?(record: AgentRecord, lines: number): Promise<string> | null;
   /** The waker to use, given the local one (absent: the local one): agents elsewhere are woken by their own machine. */
   waker?(local: Waker): Waker;
   /** Answer wake requests other machines send to this server instance; returns a stop function. */
