@@ -143,3 +143,22 @@ export function jsonInResult(text: string | null): Record<string, unknown> | nul
     return null;
   }
 }
+
+/**
+ * A woken peer's turn: read its oxtail mail, answer the first message with `answer` (`reply_to` it, to its
+ * sender), and say so.
+ */
+export function answerTurn(answer: string): Turn {
+  return [
+    { tool: "read_my_messages", server: "oxtail", args: {} },
+    {
+      tool: "send_message",
+      server: "oxtail",
+      args: (last) => {
+        const message = (jsonInResult(last)?.messages as { id: string; from: string }[] | undefined)?.[0];
+        return { target: message?.from ?? "?", body: answer, reply_to: message?.id ?? "" };
+      },
+    },
+    { say: "answered the peer" },
+  ];
+}

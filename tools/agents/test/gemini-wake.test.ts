@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { type McpServerConfig, OXTAIL_MAIN, withoutRateBudget } from "../src/homes.ts";
 import { CLIENT_PACKAGES, testedVersions } from "../src/install.ts";
-import { jsonInResult, type Turn } from "../src/script.ts";
+import { answerTurn, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 
 /**
@@ -35,20 +35,6 @@ let project: string;
 let oxtail: McpServerConfig;
 let registry: ReturnType<typeof createRegistry>;
 const agents: Agent[] = [];
-
-/** The woken peer's turn: read the mail, answer the question with reply_to, say so. */
-const answerTurn = (answer: string): Turn => [
-  { tool: "read_my_messages", server: "oxtail", args: {} },
-  {
-    tool: "send_message",
-    server: "oxtail",
-    args: (last) => {
-      const message = (jsonInResult(last)?.messages as { id: string; from: string }[] | undefined)?.[0];
-      return { target: message?.from ?? "?", body: answer, reply_to: message?.id ?? "" };
-    },
-  },
-  { say: "answered the peer" },
-];
 
 /** The asking turn: ask_peer, then say what came back. */
 const askTurn = (target: string, question: string): Turn => [

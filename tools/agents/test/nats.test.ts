@@ -2,9 +2,14 @@
 // with the NATS variables in the client's environment, as docs/several-machines.md says; a peer on
 // another machine (another oxtail home and host id) sends through a real nats-server. Mail reaches the
 // model mid-turn through the hook, and an idle session is woken by its sleeper, nothing typed.
+// The real Codex, the variables in its MCP server entry alone: an ask_peer from the other machine wakes it
+// through its own machine's tmux wake, and its reply comes back.
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { readSleeper, WAKE_LINE } from "@oxtail/core";
 import { createMailbox, createReceipts, sessionMailboxKey, type Transport } from "@oxtail/core/runtime";
 import { natsTransportFromEnv } from "@oxtail/transport-nats";
@@ -15,22 +20,25 @@ import {
   type TestNatsServer,
 } from "../../../libs/transport-nats/test/nats-server.ts";
 import { Agent, until } from "../src/agent.ts";
-import { oxtailInHome } from "../src/homes.ts";
+import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
+import { answerTurn, type Turn } from "../src/script.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = "example.com/team/agents";
 
-describe.skipIf(!hasNatsServer())("Claude Code on the NATS transport", () => {
+describe.skipIf(!hasNatsServer())("Claude Code and Codex on the NATS transport", () => {
   let nats: TestNatsServer;
   let peer: Transport | null = null;
   const running: Agent[] = [];
   const dirs: string[] = [];
+  const clients: Client[] = [];
 
   beforeEach(async () => {
     nats = await startNatsServer();
   });
   afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
     for (const agent of running.splice(0)) await agent.stop();
     await peer?.close();
     peer = null;
@@ -129,5 +137,74 @@ describe.skipIf(!hasNatsServer())("Claude Code on the NATS transport", () => {
     expect(prompts).toHaveLength(2);
     expect(prompts[1]).toMatch(/^<task-notification>/);
     expect(await receipts.get(id)).toMatchObject({ state: "delivered", delivered: { via: "wake-notice" } });
+  });
+
+  it("Codex: an ask_peer from another machine wakes the idle TUI through its own machine's tmux wake, and the reply returns", async () => {
+    const projectDir = temp("proj");
+    fs.mkdirSync(path.join(projectDir, ".git"));
+    const codex = await Agent.start({
+      kind: "codex",
+      projectDir,
+      name: "codex-peer",
+      // The NATS variables in the MCP server entry only, as a Codex user writes them in config.toml.
+      mcpServers: {
+        oxtail: {
+          command: process.execPath,
+          args: [OXTAIL_MAIN],
+          env: natsEnv("workstation"),
+          envVars: ["TMUX", "TMUX_PANE"],
+        },
+      },
+      script: [[{ say: "ready" }] as Turn, answerTurn("CODEX-ON-NATS: 6 x 7 = 42")],
+    });
+    running.push(codex);
+    // Codex's thread, and so its session id, exists from the first prompt on.
+    await codex.prompt("hello");
+
+    // The asker: an agent of the build box (its own oxtail home and checkout), a real server under the SDK's Client.
+    const buildbox = temp("buildbox");
+    fs.mkdirSync(path.join(buildbox, ".git"));
+    const asker = new Client({ name: "claude-code", version: "test" });
+    await asker.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [OXTAIL_MAIN],
+        cwd: buildbox,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: buildbox,
+          OXTAIL_HOME: path.join(buildbox, ".oxtail"),
+          CLAUDECODE: "1",
+          CLAUDE_CODE_SESSION_ID: randomUUID(),
+          ...natsEnv("buildbox"),
+        },
+      }),
+    );
+    clients.push(asker);
+    type Row = { id?: string; client?: string; machine?: string; busy?: boolean };
+    const row = await until("the workstation's Codex, idle", 60_000, async () => {
+      const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
+      const rows = (listed.structuredContent as { rows: Row[] }).rows;
+      return rows.find((r) => r.client === "codex" && r.id && r.busy === false);
+    });
+    expect(row.machine).toBe("workstation");
+
+    const result = await asker.callTool(
+      { name: "ask_peer", arguments: { target: row.id, body: "What is 6 x 7?", timeout_ms: 90_000 } },
+      undefined,
+      { timeout: 150_000 },
+    );
+    const out = result.structuredContent as {
+      reply: { body: string } | null;
+      wake: { strategy: string; outcome: string } | null;
+    };
+    // The workstation's own tmux wake acted on Codex's pane, and its report came back over NATS.
+    expect(out.wake).toMatchObject({ strategy: "tmux", outcome: "submitted" });
+    expect(out.reply?.body).toBe("CODEX-ON-NATS: 6 x 7 = 42");
+    const requests = codex.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
+    expect(requests.some((r) => r.includes("[oxtail] New messages are waiting for you"))).toBe(true);
+    expect(requests.some((r) => r.includes("What is 6 x 7?"))).toBe(true);
+    // Nothing went through the workstation's data directory.
+    expect(fs.existsSync(path.join(codex.home, ".oxtail", "mailboxes"))).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
-import { jsonInResult, type Turn } from "../src/script.ts";
+import { answerTurn, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 
 const running: Agent[] = [];
@@ -61,20 +61,6 @@ async function repliedReceipt(home: string, askerRequest: string): Promise<Recei
     return receipt?.state === "replied" && receipt.delivered ? receipt : null;
   });
 }
-
-/** The woken peer's turn: read the mail, answer with reply_to, say so. */
-const answerTurn = (answer: string): Turn => [
-  { tool: "read_my_messages", server: "oxtail", args: {} },
-  {
-    tool: "send_message",
-    server: "oxtail",
-    args: (last) => {
-      const message = (jsonInResult(last)?.messages as { id: string; from: string }[] | undefined)?.[0];
-      return { target: message?.from ?? "?", body: answer, reply_to: message?.id ?? "" };
-    },
-  },
-  { say: "answered the peer" },
-];
 
 const askTurn = (target: string, question: string): Turn => [
   { tool: "ask_peer", server: "oxtail", args: { target, body: question, timeout_ms: 90_000 } },

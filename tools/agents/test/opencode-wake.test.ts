@@ -11,7 +11,7 @@ import { sessionUuid } from "@oxtail/client-opencode";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { OXTAIL_MAIN, oxtailInHome, withoutRateBudget } from "../src/homes.ts";
-import { jsonInResult, type Turn } from "../src/script.ts";
+import { answerTurn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 
 const WAKES = Number(process.env.OXTAIL_AGENTS_OPENCODE_WAKES ?? 20);
@@ -21,20 +21,6 @@ afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
   for (const clean of cleanups.splice(0)) clean();
 });
-
-/** The woken peer's turn: read the mail, answer the question with reply_to, say so. */
-const answerTurn = (answer: string): Turn => [
-  { tool: "read_my_messages", server: "oxtail", args: {} },
-  {
-    tool: "send_message",
-    server: "oxtail",
-    args: (last) => {
-      const message = (jsonInResult(last)?.messages as { id: string; from: string }[] | undefined)?.[0];
-      return { target: message?.from ?? "?", body: answer, reply_to: message?.id ?? "" };
-    },
-  },
-  { say: "answered the peer" },
-];
 
 /** Wait until OpenCode's oxtail server has started and been initialized by OpenCode (its registry record names the client). */
 async function oxtailServerUp(home: string): Promise<void> {

@@ -9,7 +9,7 @@ import { createFsRegistryStore, createRegistry } from "@oxtail/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome, withoutRateBudget } from "../src/homes.ts";
-import { jsonInResult, type Turn } from "../src/script.ts";
+import { answerTurn, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 import { readClaudeStatus } from "../src/transcripts.ts";
 
@@ -66,20 +66,6 @@ async function oxtailReady(registry: ReturnType<typeof createRegistry>, clientNa
     (await registry.list()).some((a) => a.client.name === clientName),
   );
 }
-
-/** The woken peer's turn: read the mail, answer the question with reply_to, say so. */
-const answerTurn = (answer: string): Turn => [
-  { tool: "read_my_messages", server: "oxtail", args: {} },
-  {
-    tool: "send_message",
-    server: "oxtail",
-    args: (last) => {
-      const message = (jsonInResult(last)?.messages as { id: string; from: string }[] | undefined)?.[0];
-      return { target: message?.from ?? "?", body: answer, reply_to: message?.id ?? "" };
-    },
-  },
-  { say: "answered the peer" },
-];
 
 const WAKES = 20;
 
