@@ -1,21 +1,22 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../src/agent.ts";
 import { toolResultsOf } from "../src/endpoint.ts";
 import type { ClientKind } from "../src/install.ts";
 import { processesWithEnv } from "../src/processes.ts";
+import { removeTempDirs, tempDir } from "../src/temp.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const ECHO_SERVER = path.join(import.meta.dirname, "..", "fixtures", "echo-mcp.mjs");
 const running: Agent[] = [];
 afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
+  removeTempDirs();
 });
 
 function project(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-agents-proj-"));
+  const dir = tempDir("oxtail-agents-proj");
   fs.mkdirSync(path.join(dir, ".git"));
   return dir;
 }

@@ -4,12 +4,12 @@
 
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import type { DetectionReport } from "@oxtail/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import type { McpServerConfig } from "../src/homes.ts";
+import { removeTempDirs, tempDir } from "../src/temp.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const PROBE = path.join(import.meta.dirname, "..", "fixtures", "detect-probe.ts");
@@ -17,6 +17,7 @@ const TSX = createRequire(import.meta.url).resolve("tsx");
 const running: Agent[] = [];
 afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
+  removeTempDirs();
 });
 
 interface Verdict {
@@ -25,7 +26,7 @@ interface Verdict {
 }
 
 function setup() {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-detect-proj-")));
+  const dir = tempDir("oxtail-detect-proj");
   fs.mkdirSync(path.join(dir, ".git"));
   const log = path.join(dir, "detect.log");
   const probe: McpServerConfig = {

@@ -2,7 +2,6 @@
 // instruction, and an operator's as the user's — checked in the exact text the real client put in
 // front of its (scripted) model, recorded by the scripted endpoint.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {
   createFsMailboxStore,
@@ -13,6 +12,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { oxtailInHome } from "../src/homes.ts";
+import { removeTempDirs, tempDir } from "../src/temp.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -23,10 +23,11 @@ const running: Agent[] = [];
 
 afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
+  removeTempDirs();
 });
 
 function project(): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-framing-proj-")));
+  const dir = tempDir("oxtail-framing-proj");
   fs.mkdirSync(path.join(dir, ".git"));
   return dir;
 }

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { readSleeper, WAKE_LINE } from "@oxtail/core";
 import {
@@ -14,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { oxtailInHome } from "../src/homes.ts";
 import type { Turn } from "../src/script.ts";
+import { removeTempDirs, tempDir } from "../src/temp.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const _ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -22,10 +22,11 @@ const running: Agent[] = [];
 
 afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
+  removeTempDirs();
 });
 
 function project(): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-hooks-proj-")));
+  const dir = tempDir("oxtail-hooks-proj");
   fs.mkdirSync(path.join(dir, ".git"));
   return dir;
 }

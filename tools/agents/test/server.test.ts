@@ -25,6 +25,7 @@ afterAll(async () => {
   for (const agent of agents) await agent.stop();
   tmux.kill();
   fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(project, { recursive: true, force: true });
 });
 
 describe("the oxtail server inside the real clients", () => {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { type McpServerConfig, OXTAIL_MAIN, oxtailInHome, withoutRateBudget } from "../src/homes.ts";
 import { answerTurn, type Turn } from "../src/script.ts";
+import { removeTempDirs, tempDir } from "../src/temp.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 import { readClaudeStatus } from "../src/transcripts.ts";
 
@@ -22,13 +23,14 @@ let tmux: PrivateTmux | null = null;
 afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
   tmux?.kill();
+  removeTempDirs();
 });
 
 function world() {
   tmux = new PrivateTmux("oxtail-wake-test");
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-home-"));
+  const home = tempDir("oxtail-home");
   withoutRateBudget(home); // 20 asks of one peer in a row: what the rate budget exists to stop
-  const project = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-wake-proj-")));
+  const project = tempDir("oxtail-wake-proj");
   fs.mkdirSync(path.join(project, ".git"));
   const oxtail: McpServerConfig = {
     command: process.execPath,
