@@ -12,6 +12,7 @@ import {
   startNatsServer,
   type TestNatsServer,
 } from "../../../libs/transport-nats/test/nats-server.ts";
+import type { TestNetns } from "../../../libs/transport-nats/test/netns.ts";
 import { configuredTransport } from "../src/transport-config.ts";
 import { StreamClientTransport } from "./fifo-transport.ts";
 
@@ -124,6 +125,8 @@ export interface WorldNats {
   server: TestNatsServer;
   /** OXTAIL_HOST_ID of this world's servers (else the id made once in its home). */
   host?: string;
+  /** A network namespace this world's servers run in (they reach the server through its link). */
+  netns?: TestNetns;
 }
 
 /**
@@ -155,6 +158,11 @@ export class World {
     if (transport === "fs") return new World();
     const server = await startNatsServer();
     return new World({ server }, server);
+  }
+
+  /** `argv` as this world's servers run it: inside its network namespace, if it has one. */
+  private launch(argv: string[]): string[] {
+    return this.nats?.netns ? this.nats.netns.wrap(argv) : argv;
   }
 
   /** The variables that select this world's transport (none on the file system). */
@@ -259,9 +267,10 @@ export class World {
 
   async agent(spec: AgentSpec): Promise<TestAgent> {
     const env = this.env(spec);
+    const [command, ...args] = this.launch([process.execPath, SERVER]) as [string, ...string[]];
     const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [SERVER],
+      command,
+      args,
       env,
       cwd: spec.cwd,
       stderr: "pipe",
@@ -305,7 +314,7 @@ export class World {
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(" ");
     const script = [
-      `env -i ${assignments} TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" ${shellQuote(process.execPath)} ${shellQuote(SERVER)} < ${shellQuote(input)} > ${shellQuote(output)} 2> ${shellQuote(log)} &`,
+      `env -i ${assignments} TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" ${this.launch([process.execPath, SERVER]).map(shellQuote).join(" ")} < ${shellQuote(input)} > ${shellQuote(output)} 2> ${shellQuote(log)} &`,
       `echo $! > ${shellQuote(pidFile)}`,
       spec.command ?? "sleep 3600",
     ].join("\n");

@@ -35,12 +35,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  host: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1");
+      const socket = net.connect(port, host);
       socket.once("connect", () => {
         socket.destroy();
         resolve(true);
@@ -56,8 +61,9 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000
 /** Start a nats-server (JetStream, file storage, unless `jetstream: false`) for one test. */
 export async function startNatsServer(
   extraArgs: string[] = [],
-  options: { jetstream?: boolean } = {},
+  options: { jetstream?: boolean /** The address it listens on (default 127.0.0.1). */; host?: string } = {},
 ): Promise<TestNatsServer> {
+  const host = options.host ?? "127.0.0.1";
   const store = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-nats-"));
   const port = await freePort();
   let child: ChildProcess | null = null;
@@ -66,7 +72,7 @@ export async function startNatsServer(
       "nats-server",
       [
         "-a",
-        "127.0.0.1",
+        host,
         "-p",
         String(port),
         ...(options.jetstream === false ? [] : ["-js", "-sd", store]),
@@ -80,7 +86,7 @@ export async function startNatsServer(
     });
     child = proc;
     try {
-      await waitForPort(port, proc);
+      await waitForPort(port, proc, host);
     } catch (error) {
       proc.kill("SIGKILL");
       throw new Error(`${(error as Error).message}\n${log}`);
@@ -98,7 +104,7 @@ export async function startNatsServer(
   };
   await start();
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     port,
     stop,
     start,
