@@ -479,3 +479,9 @@ export async function startAndExit(
 /** A pane's foreground program that appends every line typed into the pane to `file`. */
 export const recordLines = (file: string) =>
   `while IFS= read -r line; do printf "%s\\n" "$line" >> ${file}; done`;
+
+/** The lines {@link recordLines} wrote to `file` so far, once the last one is whole (else false). */
+export function typedLines(file: string): string | false {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  return text.endsWith("\n") && text;
+}

@@ -5,7 +5,7 @@ import { processInfo, readSleeper, WAKE_LINE } from "@oxtail/core";
 import { createMailbox, sessionMailboxKey } from "@oxtail/core/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DELIVERY_HOLD_MS } from "../src/delivery.ts";
-import { onEachTransport, recordLines, type TestAgent, until, World } from "./harness.ts";
+import { onEachTransport, recordLines, type TestAgent, typedLines, until, World } from "./harness.ts";
 
 /** Claude Code's folder name for a project: the cwd with every character not a letter or digit as `-`. */
 const projectKey = (cwd: string) => cwd.replace(/[^A-Za-z0-9]/g, "-");
@@ -38,11 +38,6 @@ function simulatedClient(dir: string): string {
 }
 
 /** The text typed into a pane so far, once a whole line is there. */
-const typedLines = (file: string) => {
-  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-  return text.endsWith("\n") && text;
-};
-
 type Msg = { id: string; body: string; re?: string; from: string; age: string };
 
 // Every test on both transports (SPEC §12), bar the few that check the data directory itself.

@@ -13,7 +13,7 @@ import {
   startNatsServer,
   type TestNatsServer,
 } from "../../../libs/transport-nats/test/nats-server.ts";
-import { startAndExit, type TestAgent, until, World } from "./harness.ts";
+import { startAndExit, type TestAgent, typedLines, until, World } from "./harness.ts";
 import { firstMailOf, mailOf } from "./nats-machines.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
@@ -224,10 +224,7 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     await until("the build box's agent", () => seesPeer(a));
     const result = await a.call("ask_peer", { target: B, body: "SECRET-QUESTION-TEXT", timeout_ms: 1500 });
     expect(result).toMatchObject({ ok: true, timed_out: true, wake: { attempted: true, strategy: "tmux" } });
-    const lines = await until("the typed wake line", () => {
-      const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
-      return text.endsWith("\n") && text;
-    });
+    const lines = await until("the typed wake line", () => typedLines(typed));
     expect(lines).toContain(WAKE_LINE);
     expect(lines).not.toContain("SECRET-QUESTION-TEXT");
   });

@@ -12,7 +12,15 @@ import {
   makeNetns,
   type TestNetns,
 } from "../../../libs/transport-nats/test/netns.ts";
-import { hasNatsServer, recordLines, startNatsServer, type TestNatsServer, until, World } from "./harness.ts";
+import {
+  hasNatsServer,
+  recordLines,
+  startNatsServer,
+  type TestNatsServer,
+  typedLines,
+  until,
+  World,
+} from "./harness.ts";
 import { firstMailOf } from "./nats-machines.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
@@ -80,10 +88,7 @@ describe.skipIf(!hasNatsServer() || !canMakeNetworkNamespaces())(
 
       const asking = a.call("ask_peer", { target: B, body: "Across the link?", timeout_ms: 60_000 });
       // The build box's own tmux wake typed the wake line into its agent's pane.
-      const lines = await until("the typed wake line", () => {
-        const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
-        return text.endsWith("\n") && text;
-      });
+      const lines = await until("the typed wake line", () => typedLines(typed));
       expect(lines).toContain(WAKE_LINE);
       const question = await firstMailOf(b, "the question on the build box");
       expect(question.body).toBe("Across the link?");

@@ -17,6 +17,7 @@ import {
   startNatsServer,
   type TestAgent,
   type TestNatsServer,
+  typedLines,
   until,
 } from "./harness.ts";
 import { firstMailOf, mailOf, twoMachines } from "./nats-machines.ts";
@@ -72,10 +73,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     expect(result).toMatchObject({ ok: true, timed_out: true });
     // The build box's own tmux wake acted on its own pane, and its report came back over NATS.
     expect(result.wake).toMatchObject({ attempted: true, strategy: "tmux" });
-    const lines = await until("the typed wake line", () => {
-      const text = fs.existsSync(typed) ? fs.readFileSync(typed, "utf8") : "";
-      return text.endsWith("\n") && text;
-    });
+    const lines = await until("the typed wake line", () => typedLines(typed));
     expect(lines).toContain(WAKE_LINE);
     expect(lines).not.toContain("SECRET-QUESTION-TEXT");
   });
