@@ -3,13 +3,15 @@
 // another machine (another oxtail home and host id) sends through a real nats-server. Mail reaches the
 // model mid-turn through the hook, and an idle session is woken by its sleeper, nothing typed.
 // The real Codex, the variables in its MCP server entry alone: an ask_peer from the other machine wakes it
-// through its own machine's tmux wake, and its reply comes back.
+// through its own machine's tmux wake, and its reply comes back. The real OpenCode: the same ask wakes it
+// through its own TUI's server (prompt_async), on its machine.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { sessionUuid } from "@oxtail/client-opencode";
 import { readSleeper, WAKE_LINE } from "@oxtail/core";
 import { createMailbox, createReceipts, sessionMailboxKey, type Transport } from "@oxtail/core/runtime";
 import { natsTransportFromEnv } from "@oxtail/transport-nats";
@@ -27,7 +29,7 @@ import { readJsonLines } from "../src/transcripts.ts";
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = "example.com/team/agents";
 
-describe.skipIf(!hasNatsServer())("Claude Code and Codex on the NATS transport", () => {
+describe.skipIf(!hasNatsServer())("Claude Code, Codex and OpenCode on the NATS transport", () => {
   let nats: TestNatsServer;
   let peer: Transport | null = null;
   const running: Agent[] = [];
@@ -93,6 +95,43 @@ describe.skipIf(!hasNatsServer())("Claude Code and Codex on the NATS transport",
   }
 
   const bash = (command: string) => ({ tool: "Bash", args: { command, description: command } });
+
+  /** An agent of the build box (its own oxtail home and checkout): a real server under the SDK's Client. */
+  async function askerOnBuildbox(): Promise<Client> {
+    const buildbox = temp("buildbox");
+    fs.mkdirSync(path.join(buildbox, ".git"));
+    const asker = new Client({ name: "claude-code", version: "test" });
+    await asker.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [OXTAIL_MAIN],
+        cwd: buildbox,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: buildbox,
+          OXTAIL_HOME: path.join(buildbox, ".oxtail"),
+          CLAUDECODE: "1",
+          CLAUDE_CODE_SESSION_ID: randomUUID(),
+          ...natsEnv("buildbox"),
+        },
+      }),
+    );
+    clients.push(asker);
+    return asker;
+  }
+
+  /** Ask `target` from the build box; the answer's reply and wake report. */
+  async function askFromBuildbox(asker: Client, target: string, body: string) {
+    const result = await asker.callTool(
+      { name: "ask_peer", arguments: { target, body, timeout_ms: 90_000 } },
+      undefined,
+      { timeout: 150_000 },
+    );
+    return result.structuredContent as {
+      reply: { body: string } | null;
+      wake: { strategy: string; outcome: string } | null;
+    };
+  }
 
   it("mid-turn: the hook hands a message from another machine over before the next command", async () => {
     const note = "NATS-NOTE: the build box says the parser tests are red.";
@@ -161,26 +200,7 @@ describe.skipIf(!hasNatsServer())("Claude Code and Codex on the NATS transport",
     // Codex's thread, and so its session id, exists from the first prompt on.
     await codex.prompt("hello");
 
-    // The asker: an agent of the build box (its own oxtail home and checkout), a real server under the SDK's Client.
-    const buildbox = temp("buildbox");
-    fs.mkdirSync(path.join(buildbox, ".git"));
-    const asker = new Client({ name: "claude-code", version: "test" });
-    await asker.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [OXTAIL_MAIN],
-        cwd: buildbox,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: buildbox,
-          OXTAIL_HOME: path.join(buildbox, ".oxtail"),
-          CLAUDECODE: "1",
-          CLAUDE_CODE_SESSION_ID: randomUUID(),
-          ...natsEnv("buildbox"),
-        },
-      }),
-    );
-    clients.push(asker);
+    const asker = await askerOnBuildbox();
     type Row = { id?: string; client?: string; machine?: string; busy?: boolean };
     const row = await until("the workstation's Codex, idle", 60_000, async () => {
       const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
@@ -189,15 +209,7 @@ describe.skipIf(!hasNatsServer())("Claude Code and Codex on the NATS transport",
     });
     expect(row.machine).toBe("workstation");
 
-    const result = await asker.callTool(
-      { name: "ask_peer", arguments: { target: row.id, body: "What is 6 x 7?", timeout_ms: 90_000 } },
-      undefined,
-      { timeout: 150_000 },
-    );
-    const out = result.structuredContent as {
-      reply: { body: string } | null;
-      wake: { strategy: string; outcome: string } | null;
-    };
+    const out = await askFromBuildbox(asker, row.id as string, "What is 6 x 7?");
     // The workstation's own tmux wake acted on Codex's pane, and its report came back over NATS.
     expect(out.wake).toMatchObject({ strategy: "tmux", outcome: "submitted" });
     expect(out.reply?.body).toBe("CODEX-ON-NATS: 6 x 7 = 42");
@@ -206,5 +218,46 @@ describe.skipIf(!hasNatsServer())("Claude Code and Codex on the NATS transport",
     expect(requests.some((r) => r.includes("What is 6 x 7?"))).toBe(true);
     // Nothing went through the workstation's data directory.
     expect(fs.existsSync(path.join(codex.home, ".oxtail", "mailboxes"))).toBe(false);
+  });
+
+  it("OpenCode: an ask_peer from another machine wakes the idle TUI through its own server (prompt_async) on its machine", async () => {
+    const projectDir = temp("proj");
+    fs.mkdirSync(path.join(projectDir, ".git"));
+    const opencode = await Agent.start({
+      kind: "opencode",
+      projectDir,
+      name: "opencode-peer",
+      env: natsEnv("workstation"),
+      beforeStart: oxtailInHome("setup", "--opencode"),
+      script: [[{ say: "ready" }], answerTurn("OPENCODE-ON-NATS: the tests pass")],
+    });
+    running.push(opencode);
+    // OpenCode has started its oxtail server and initialized it (the record names the client) before the prompt.
+    const buildbox = temp("buildbox-registry");
+    peer ??= natsTransportFromEnv(natsEnv("buildbox"), { home: buildbox, cwd: buildbox });
+    const stores = peer;
+    await until("OpenCode's oxtail server on NATS", 120_000, async () =>
+      (await stores.registry.list()).records.some((r) => r.client.name === "opencode"),
+    );
+    await opencode.prompt("hello");
+    const sessions = (await (await fetch(new URL("session", opencode.openCodeServer as string))).json()) as {
+      id: string;
+    }[];
+    const uuid = sessionUuid((sessions[0] as { id: string }).id);
+    const asker = await askerOnBuildbox();
+    await until("the OpenCode peer with its session, idle", 60_000, async () => {
+      const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
+      const rows = (listed.structuredContent as { rows: { id?: string; busy?: boolean; machine?: string }[] })
+        .rows;
+      return rows.some((r) => r.id === uuid.slice(0, 8) && r.machine === "workstation" && r.busy === false);
+    });
+
+    const out = await askFromBuildbox(asker, uuid, "Do the tests pass?");
+    // The workstation's server woke OpenCode through its TUI's own server, nothing typed; the report came over NATS.
+    expect(out.wake).toMatchObject({ strategy: "opencode-prompt-async", outcome: "submitted" });
+    expect(out.reply?.body).toBe("OPENCODE-ON-NATS: the tests pass");
+    expect(
+      opencode.endpoint.mainRequests().some((r) => JSON.stringify(r.body).includes("Do the tests pass?")),
+    ).toBe(true);
   });
 });
