@@ -57,6 +57,16 @@ export function clientVersion(kind: ClientKind, env: NodeJS.ProcessEnv = process
   );
 }
 
+/**
+ * True when this run (`OXTAIL_AGENTS_VERSIONS=newest`) would run the same release of `kind` as the pinned
+ * run: its tests have run already in `npm run test:agents`, and skip.
+ */
+export function newestIsPinned(kind: ClientKind, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (
+    env.OXTAIL_AGENTS_VERSIONS === "newest" && testedVersions(kind).at(-1) === CLIENT_PACKAGES[kind].version
+  );
+}
+
 /** Where installed clients are cached: `$OXTAIL_AGENTS_CACHE`, else `~/.cache/oxtail-agents`. */
 export function cacheDir(): string {
   return (

@@ -13,7 +13,7 @@ import { createFsRegistryStore, createRegistry } from "@oxtail/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { type McpServerConfig, OXTAIL_MAIN, withoutRateBudget } from "../src/homes.ts";
-import { CLIENT_PACKAGES, testedVersions } from "../src/install.ts";
+import { newestIsPinned } from "../src/install.ts";
 import { answerTurn, type Turn } from "../src/script.ts";
 import { PrivateTmux } from "../src/tmux.ts";
 
@@ -21,9 +21,7 @@ import { PrivateTmux } from "../src/tmux.ts";
  * `npm run test:agents:newest` runs each adapter's newest tested release; Gemini CLI's newest is its pinned
  * one, so these tests have run already in `npm run test:agents` and are skipped there.
  */
-const SAME_AS_PINNED =
-  process.env.OXTAIL_AGENTS_VERSIONS === "newest" &&
-  testedVersions("gemini").at(-1) === CLIENT_PACKAGES.gemini.version;
+const SAME_AS_PINNED = newestIsPinned("gemini");
 
 // The start of oxtail's fixed wake line (no quotes in it: it is searched in JSON request bodies).
 const WAKE_TEXT = WAKE_LINE.slice(0, 40);

@@ -20,16 +20,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, until } from "../src/agent.ts";
 import { toolResultsOf } from "../src/endpoint.ts";
 import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
-import { CLIENT_PACKAGES, testedVersions } from "../src/install.ts";
+import { newestIsPinned } from "../src/install.ts";
 import { jsonInResult } from "../src/script.ts";
 
 /**
  * `npm run test:agents:newest` runs each adapter's newest tested release; Gemini CLI's newest is its pinned
  * one, so these tests have run already in `npm run test:agents` and are skipped there.
  */
-const SAME_AS_PINNED =
-  process.env.OXTAIL_AGENTS_VERSIONS === "newest" &&
-  testedVersions("gemini").at(-1) === CLIENT_PACKAGES.gemini.version;
+const SAME_AS_PINNED = newestIsPinned("gemini");
 
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const shell = (command: string) => ({ tool: "run_shell_command", args: { command, description: command } });

@@ -4,7 +4,7 @@
 // model mid-turn through the hook, and an idle session is woken by its sleeper, nothing typed.
 // The real Codex, the variables in its MCP server entry alone: an ask_peer from the other machine wakes it
 // through its own machine's tmux wake, and its reply comes back. The real OpenCode: the same ask wakes it
-// through its own TUI's server (prompt_async), on its machine.
+// through its own TUI's server (prompt_async), on its machine; and the real Gemini CLI through its tmux wake.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -23,13 +23,14 @@ import {
 } from "../../../libs/transport-nats/test/nats-server.ts";
 import { Agent, until } from "../src/agent.ts";
 import { OXTAIL_MAIN, oxtailInHome } from "../src/homes.ts";
+import { newestIsPinned } from "../src/install.ts";
 import { answerTurn, type Turn } from "../src/script.ts";
 import { readJsonLines } from "../src/transcripts.ts";
 
 const PEER = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = "example.com/team/agents";
 
-describe.skipIf(!hasNatsServer())("Claude Code, Codex and OpenCode on the NATS transport", () => {
+describe.skipIf(!hasNatsServer())("the real clients on the NATS transport", () => {
   let nats: TestNatsServer;
   let peer: Transport | null = null;
   const running: Agent[] = [];
@@ -220,44 +221,86 @@ describe.skipIf(!hasNatsServer())("Claude Code, Codex and OpenCode on the NATS t
     expect(fs.existsSync(path.join(codex.home, ".oxtail", "mailboxes"))).toBe(false);
   });
 
-  it("OpenCode: an ask_peer from another machine wakes the idle TUI through its own server (prompt_async) on its machine", async () => {
-    const projectDir = temp("proj");
-    fs.mkdirSync(path.join(projectDir, ".git"));
-    const opencode = await Agent.start({
-      kind: "opencode",
-      projectDir,
-      name: "opencode-peer",
-      env: natsEnv("workstation"),
-      beforeStart: oxtailInHome("setup", "--opencode"),
-      script: [[{ say: "ready" }], answerTurn("OPENCODE-ON-NATS: the tests pass")],
-    });
-    running.push(opencode);
-    // OpenCode has started its oxtail server and initialized it (the record names the client) before the prompt.
-    const buildbox = temp("buildbox-registry");
-    peer ??= natsTransportFromEnv(natsEnv("buildbox"), { home: buildbox, cwd: buildbox });
-    const stores = peer;
-    await until("OpenCode's oxtail server on NATS", 120_000, async () =>
-      (await stores.registry.list()).records.some((r) => r.client.name === "opencode"),
-    );
-    await opencode.prompt("hello");
-    const sessions = (await (await fetch(new URL("session", opencode.openCodeServer as string))).json()) as {
-      id: string;
-    }[];
-    const uuid = sessionUuid((sessions[0] as { id: string }).id);
-    const asker = await askerOnBuildbox();
-    await until("the OpenCode peer with its session, idle", 60_000, async () => {
-      const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
-      const rows = (listed.structuredContent as { rows: { id?: string; busy?: boolean; machine?: string }[] })
-        .rows;
-      return rows.some((r) => r.id === uuid.slice(0, 8) && r.machine === "workstation" && r.busy === false);
-    });
+  it.skipIf(newestIsPinned("opencode"))(
+    "OpenCode: an ask_peer from another machine wakes the idle TUI through its own server (prompt_async) on its machine",
+    async () => {
+      const projectDir = temp("proj");
+      fs.mkdirSync(path.join(projectDir, ".git"));
+      const opencode = await Agent.start({
+        kind: "opencode",
+        projectDir,
+        name: "opencode-peer",
+        env: natsEnv("workstation"),
+        beforeStart: oxtailInHome("setup", "--opencode"),
+        script: [[{ say: "ready" }], answerTurn("OPENCODE-ON-NATS: the tests pass")],
+      });
+      running.push(opencode);
+      // OpenCode has started its oxtail server and initialized it (the record names the client) before the prompt.
+      const buildbox = temp("buildbox-registry");
+      peer ??= natsTransportFromEnv(natsEnv("buildbox"), { home: buildbox, cwd: buildbox });
+      const stores = peer;
+      await until("OpenCode's oxtail server on NATS", 120_000, async () =>
+        (await stores.registry.list()).records.some((r) => r.client.name === "opencode"),
+      );
+      await opencode.prompt("hello");
+      const sessions = (await (
+        await fetch(new URL("session", opencode.openCodeServer as string))
+      ).json()) as {
+        id: string;
+      }[];
+      const uuid = sessionUuid((sessions[0] as { id: string }).id);
+      const asker = await askerOnBuildbox();
+      await until("the OpenCode peer with its session, idle", 60_000, async () => {
+        const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
+        const rows = (
+          listed.structuredContent as { rows: { id?: string; busy?: boolean; machine?: string }[] }
+        ).rows;
+        return rows.some((r) => r.id === uuid.slice(0, 8) && r.machine === "workstation" && r.busy === false);
+      });
 
-    const out = await askFromBuildbox(asker, uuid, "Do the tests pass?");
-    // The workstation's server woke OpenCode through its TUI's own server, nothing typed; the report came over NATS.
-    expect(out.wake).toMatchObject({ strategy: "opencode-prompt-async", outcome: "submitted" });
-    expect(out.reply?.body).toBe("OPENCODE-ON-NATS: the tests pass");
-    expect(
-      opencode.endpoint.mainRequests().some((r) => JSON.stringify(r.body).includes("Do the tests pass?")),
-    ).toBe(true);
-  });
+      const out = await askFromBuildbox(asker, uuid, "Do the tests pass?");
+      // The workstation's server woke OpenCode through its TUI's own server, nothing typed; the report came over NATS.
+      expect(out.wake).toMatchObject({ strategy: "opencode-prompt-async", outcome: "submitted" });
+      expect(out.reply?.body).toBe("OPENCODE-ON-NATS: the tests pass");
+      expect(
+        opencode.endpoint.mainRequests().some((r) => JSON.stringify(r.body).includes("Do the tests pass?")),
+      ).toBe(true);
+    },
+  );
+
+  it.skipIf(newestIsPinned("gemini"))(
+    "Gemini CLI: an ask_peer from another machine wakes the idle TUI through its own machine's tmux wake, and the reply returns",
+    async () => {
+      const projectDir = temp("proj");
+      fs.mkdirSync(path.join(projectDir, ".git"));
+      const gemini = await Agent.start({
+        kind: "gemini",
+        projectDir,
+        name: "gemini-peer",
+        mcpServers: {
+          oxtail: {
+            command: process.execPath,
+            args: [OXTAIL_MAIN],
+            env: natsEnv("workstation"),
+            envVars: ["TMUX", "TMUX_PANE"],
+          },
+        },
+        script: [answerTurn("GEMINI-ON-NATS: the build is green")],
+      });
+      running.push(gemini);
+      const asker = await askerOnBuildbox();
+      type Row = { id?: string; client?: string; machine?: string };
+      const row = await until("the workstation's Gemini CLI with its session id", 60_000, async () => {
+        const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
+        return (listed.structuredContent as { rows: Row[] }).rows.find((r) => r.client === "gemini" && r.id);
+      });
+      expect(row.machine).toBe("workstation");
+
+      const out = await askFromBuildbox(asker, row.id as string, "Is the build green?");
+      expect(out.wake).toMatchObject({ strategy: "tmux", outcome: "submitted" });
+      expect(out.reply?.body).toBe("GEMINI-ON-NATS: the build is green");
+      const requests = gemini.endpoint.mainRequests().map((r) => JSON.stringify(r.body));
+      expect(requests.some((r) => r.includes("Is the build green?"))).toBe(true);
+    },
+  );
 });
