@@ -106,6 +106,13 @@ function turnOf(raw: unknown): Turn | null {
 
 /** The answer of another machine's server to a read, or the error it stands for. */
 function answerOf(got: unknown): ReadAnswer {
+  // A server that knows no such request (an older oxtail there) answers null.
+  if (got === null)
+    return {
+      ok: false,
+      error: "internal-error",
+      message: "its oxtail cannot read its session for other machines: update oxtail there",
+    };
   const answer = (got ?? {}) as Record<string, unknown>;
   if (
     answer.ok === false &&

@@ -113,6 +113,14 @@ describe.skipIf(!hasNatsServer())("requests to an agent's own machine", () => {
     expect(await request("liveness")).toBeNull();
     expect(await request("hooks")).toBeNull();
     expect(await request("reboot")).toBeNull();
+    expect(await request("turns")).toBeNull();
+    // Reading its session then says why, and what to do.
+    await expect(
+      remoteTurns(askServer(laptop, names), () => true)(record("9-old", "/p"), 5),
+    ).rejects.toMatchObject({
+      code: "internal-error",
+      detail: expect.stringContaining("update oxtail there"),
+    });
     expect(await remoteHooks(laptop, names, () => true)(record("9-old", "/p"))).toBeNull();
     expect(wakes).toEqual([]);
     expect(await request("wake")).toMatchObject({ attempted: true, reason: "woken" });
