@@ -121,6 +121,39 @@ describe.skipIf(!hasNatsServer())("the real clients on the NATS transport", () =
     return asker;
   }
 
+  /** A row of `list_project_sessions` as the build box's asker sees it. */
+  type Row = { id?: string; client?: string; machine?: string; busy?: boolean };
+
+  /** The first row `wanted` accepts, asked again until there is one. */
+  function rowSeen(asker: Client, what: string, wanted: (row: Row) => boolean): Promise<Row> {
+    return until(what, 60_000, async () => {
+      const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
+      return (listed.structuredContent as { rows: Row[] }).rows.find(wanted);
+    });
+  }
+
+  /** A client on this machine (`workstation`) with the NATS variables in its oxtail MCP server entry only. */
+  async function onWorkstation(kind: "codex" | "gemini", script: Turn[]): Promise<Agent> {
+    const projectDir = temp("proj");
+    fs.mkdirSync(path.join(projectDir, ".git"));
+    const agent = await Agent.start({
+      kind,
+      projectDir,
+      name: `${kind}-peer`,
+      mcpServers: {
+        oxtail: {
+          command: process.execPath,
+          args: [OXTAIL_MAIN],
+          env: natsEnv("workstation"),
+          envVars: ["TMUX", "TMUX_PANE"],
+        },
+      },
+      script,
+    });
+    running.push(agent);
+    return agent;
+  }
+
   /** Ask `target` from the build box; the answer's reply and wake report. */
   async function askFromBuildbox(asker: Client, target: string, body: string) {
     const result = await asker.callTool(
@@ -180,34 +213,17 @@ describe.skipIf(!hasNatsServer())("the real clients on the NATS transport", () =
   });
 
   it("Codex: an ask_peer from another machine wakes the idle TUI through its own machine's tmux wake, and the reply returns", async () => {
-    const projectDir = temp("proj");
-    fs.mkdirSync(path.join(projectDir, ".git"));
-    const codex = await Agent.start({
-      kind: "codex",
-      projectDir,
-      name: "codex-peer",
-      // The NATS variables in the MCP server entry only, as a Codex user writes them in config.toml.
-      mcpServers: {
-        oxtail: {
-          command: process.execPath,
-          args: [OXTAIL_MAIN],
-          env: natsEnv("workstation"),
-          envVars: ["TMUX", "TMUX_PANE"],
-        },
-      },
-      script: [[{ say: "ready" }] as Turn, answerTurn("CODEX-ON-NATS: 6 x 7 = 42")],
-    });
-    running.push(codex);
+    // The NATS variables in the MCP server entry only, as a Codex user writes them in config.toml.
+    const codex = await onWorkstation("codex", [[{ say: "ready" }], answerTurn("CODEX-ON-NATS: 6 x 7 = 42")]);
     // Codex's thread, and so its session id, exists from the first prompt on.
     await codex.prompt("hello");
 
     const asker = await askerOnBuildbox();
-    type Row = { id?: string; client?: string; machine?: string; busy?: boolean };
-    const row = await until("the workstation's Codex, idle", 60_000, async () => {
-      const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
-      const rows = (listed.structuredContent as { rows: Row[] }).rows;
-      return rows.find((r) => r.client === "codex" && r.id && r.busy === false);
-    });
+    const row = await rowSeen(
+      asker,
+      "the workstation's Codex, idle",
+      (r) => r.client === "codex" && !!r.id && r.busy === false,
+    );
     expect(row.machine).toBe("workstation");
 
     const out = await askFromBuildbox(asker, row.id as string, "What is 6 x 7?");
@@ -250,13 +266,11 @@ describe.skipIf(!hasNatsServer())("the real clients on the NATS transport", () =
       }[];
       const uuid = sessionUuid((sessions[0] as { id: string }).id);
       const asker = await askerOnBuildbox();
-      await until("the OpenCode peer with its session, idle", 60_000, async () => {
-        const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
-        const rows = (
-          listed.structuredContent as { rows: { id?: string; busy?: boolean; machine?: string }[] }
-        ).rows;
-        return rows.some((r) => r.id === uuid.slice(0, 8) && r.machine === "workstation" && r.busy === false);
-      });
+      await rowSeen(
+        asker,
+        "the OpenCode peer with its session, idle",
+        (r) => r.id === uuid.slice(0, 8) && r.machine === "workstation" && r.busy === false,
+      );
 
       const out = await askFromBuildbox(asker, uuid, "Do the tests pass?");
       // The workstation's server woke OpenCode through its TUI's own server, nothing typed; the report came over NATS.
@@ -271,29 +285,13 @@ describe.skipIf(!hasNatsServer())("the real clients on the NATS transport", () =
   it.skipIf(newestIsPinned("gemini"))(
     "Gemini CLI: an ask_peer from another machine wakes the idle TUI through its own machine's tmux wake, and the reply returns",
     async () => {
-      const projectDir = temp("proj");
-      fs.mkdirSync(path.join(projectDir, ".git"));
-      const gemini = await Agent.start({
-        kind: "gemini",
-        projectDir,
-        name: "gemini-peer",
-        mcpServers: {
-          oxtail: {
-            command: process.execPath,
-            args: [OXTAIL_MAIN],
-            env: natsEnv("workstation"),
-            envVars: ["TMUX", "TMUX_PANE"],
-          },
-        },
-        script: [answerTurn("GEMINI-ON-NATS: the build is green")],
-      });
-      running.push(gemini);
+      const gemini = await onWorkstation("gemini", [answerTurn("GEMINI-ON-NATS: the build is green")]);
       const asker = await askerOnBuildbox();
-      type Row = { id?: string; client?: string; machine?: string };
-      const row = await until("the workstation's Gemini CLI with its session id", 60_000, async () => {
-        const listed = await asker.callTool({ name: "list_project_sessions", arguments: {} });
-        return (listed.structuredContent as { rows: Row[] }).rows.find((r) => r.client === "gemini" && r.id);
-      });
+      const row = await rowSeen(
+        asker,
+        "the workstation's Gemini CLI with its session id",
+        (r) => r.client === "gemini" && !!r.id,
+      );
       expect(row.machine).toBe("workstation");
 
       const out = await askFromBuildbox(asker, row.id as string, "Is the build green?");
