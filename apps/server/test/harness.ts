@@ -5,7 +5,7 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { Transport as Stores } from "@oxtail/core/runtime";
+import { arrivalHintPath, type Transport as Stores, sessionMailboxKey } from "@oxtail/core/runtime";
 import { describe } from "vitest";
 import {
   hasNatsServer,
@@ -225,6 +225,17 @@ export class World {
     fs.mkdirSync(folder, { recursive: true });
     fs.copyFileSync(CLAUDE_TRANSCRIPT_FIXTURE, path.join(folder, `${session}.jsonl`));
     return dir;
+  }
+
+  /**
+   * Once this world's server of `session`, on NATS, has seen mail land for it: the hook program's front
+   * looks at the arrival hint that server writes (a hook run before it prints nothing, and the client's
+   * next event delivers). The file system keeps no hints: its mailbox itself is looked at.
+   */
+  async arrivalHinted(session: string): Promise<void> {
+    await until(`the arrival hint of ${session}`, () =>
+      fs.existsSync(arrivalHintPath(this.home, sessionMailboxKey(session))),
+    );
   }
 
   /** A fresh project folder (with .git) under a private temp dir. */

@@ -140,6 +140,7 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
     // The build box's hook program (Claude Code's PreToolUse, as setup installs it) hands mail over mid-turn,
     // reading NATS as a user of its own that may read that session's mailbox.
     const sent = await a.call("send_message", { target: B, body: "between two tool calls" });
+    await buildbox.arrivalHinted(B);
     const root = buildbox.project();
     const hooked = spawnSync(HOOK_BIN, ["claude", "PreToolUse", "deliver", "CLAUDE_CODE_SESSION_ID"], {
       cwd: root,

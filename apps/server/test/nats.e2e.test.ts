@@ -289,6 +289,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     await m.buildbox.agent({ cwd: root, claudeSession: B });
     await until("the other machine's agent", () => seesPeer(a));
     const sent = await a.call("send_message", { target: B, body: "mid-turn across machines" });
+    await m.buildbox.arrivalHinted(B);
     // Claude Code's PreToolUse on the build box, as `oxtail setup` installs it.
     const hook = (env: Record<string, string> = {}) =>
       spawnSync(HOOK_BIN, ["claude", "PreToolUse", "deliver", "CLAUDE_CODE_SESSION_ID"], {

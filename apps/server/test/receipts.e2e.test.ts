@@ -111,6 +111,7 @@ onEachTransport((transport) => {
       ] as const;
       for (const [event, via] of expectations) {
         const sent = await a.call("send_message", { target: "beta", body: `via ${event}` });
+        if (world.transport === "nats") await world.arrivalHinted(B);
         expect(hook(event, B, root)).toContain(`via ${event}`);
         expect(await status(a, sent.message_id as string), event).toMatchObject({
           state: "delivered",
