@@ -108,6 +108,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     const host = registry.hostOf(record.instance_id);
     return host !== null && host !== registry.host;
   };
+  const asker = askServer(link, names);
   return {
     name: "nats",
     registry,
@@ -119,8 +120,8 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     hostOf: (record) => (isRemote(record) ? registry.hostOf(record.instance_id) : null),
     remoteLiveness: remoteLiveness(link, names, isRemote),
     remoteHooks: remoteHooks(link, names, isRemote),
-    remoteTurns: remoteTurns(askServer(link, names), isRemote),
-    remotePane: remotePane(askServer(link, names), isRemote),
+    remoteTurns: remoteTurns(asker, isRemote),
+    remotePane: remotePane(asker, isRemote),
     waker: (local) => relayWaker(link, names, isRemote, local),
     serveWakes: (instanceId, handlers) => serveWakes(link, names, instanceId, handlers),
     describe: () => ({

@@ -3,7 +3,16 @@ import { ageOf, shortSessionId } from "@oxtail/core/runtime";
 import type { TmuxPane } from "@oxtail/wake-tmux";
 import type { ServerContext } from "../context.js";
 import { peerLiveness } from "./outlook.js";
-import { agentCwd, callerScope, inScope, isMe, isPaneOf, projectOf, worktreeField } from "./peers.js";
+import {
+  agentCwd,
+  callerScope,
+  inScope,
+  isMe,
+  isPaneOf,
+  machineField,
+  projectOf,
+  worktreeField,
+} from "./peers.js";
 import { ok } from "./result.js";
 
 /**
@@ -43,12 +52,11 @@ export async function listProjectSessions(context: ServerContext, args: { projec
     // A tmux session name is the peer's to choose: shown as a label, without control or format characters.
     const name = tmuxName ? safeLabel(tmuxName) : null;
     const active = ageOf(liveness?.lastActivity ?? agent.updated_at);
-    const machine = context.transport.hostOf?.(agent) ?? null;
     rows.push({
       ...(name ? { name } : {}),
       ...(agent.client.session_id ? { id: shortSessionId(agent.client.session_id) } : {}),
       ...(agent.client.type ? { client: agent.client.type } : {}),
-      ...(machine ? { machine: safeLabel(machine) } : {}),
+      ...machineField(context, agent),
       ...(liveness && liveness.state !== "unknown" ? { busy: liveness.state === "busy" } : {}),
       ...(agent.state?.purpose ? { card: agent.state.purpose } : {}),
       ...(active ? { active } : {}),

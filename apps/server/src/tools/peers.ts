@@ -1,5 +1,5 @@
 import path from "node:path";
-import { type AgentRecord, isOxtailError, OxtailError } from "@oxtail/core";
+import { type AgentRecord, isOxtailError, OxtailError, safeLabel } from "@oxtail/core";
 import {
   assertSameProject,
   createProjectResolver,
@@ -52,6 +52,12 @@ export function isMe(context: ServerContext, agent: AgentRecord): boolean {
 export function worktreeField(context: ServerContext, worktree: string): { worktree?: string } {
   const mine = projectOf(agentCwd(context.self)).worktree;
   return worktree === mine ? {} : { worktree: path.relative(mine, worktree) || "." };
+}
+
+/** The machine an agent of another machine runs on, as tools show it (a label); absent for this machine's. */
+export function machineField(context: ServerContext, agent: AgentRecord): { machine?: string } {
+  const machine = context.transport.hostOf?.(agent) ?? null;
+  return machine ? { machine: safeLabel(machine) } : {};
 }
 
 /** The registered agents within a scope. */

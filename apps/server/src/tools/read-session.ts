@@ -2,7 +2,15 @@ import type { AgentRecord, TranscriptTail, Turn } from "@oxtail/core";
 import { isOxtailError, OxtailError, safeLabel } from "@oxtail/core";
 import { ageOf, assertSameProject, type ProjectScope, shortSessionId } from "@oxtail/core/runtime";
 import type { ServerContext } from "../context.js";
-import { agentCwd, callerScope, isPaneOf, projectOf, resolvePeer, worktreeField } from "./peers.js";
+import {
+  agentCwd,
+  callerScope,
+  isPaneOf,
+  machineField,
+  projectOf,
+  resolvePeer,
+  worktreeField,
+} from "./peers.js";
 import { ok } from "./result.js";
 
 interface ReadSessionArgs {
@@ -33,11 +41,10 @@ export async function readSession(context: ServerContext, args: ReadSessionArgs)
     adapter?.capabilities.transcript && (agent.client.transcript_path || agent.client.session_id),
   );
   const mode = args.mode === "auto" ? (canTranscript ? "transcript" : "pane") : args.mode;
-  const machine = context.transport.hostOf?.(agent) ?? null;
   const identity = {
     ...(agent.client.session_id ? { id: shortSessionId(agent.client.session_id) } : {}),
     ...(agent.client.type ? { client: agent.client.type } : {}),
-    ...(machine ? { machine: safeLabel(machine) } : {}),
+    ...machineField(context, agent),
     ...worktree,
   };
 
