@@ -13,19 +13,14 @@ import {
   startNatsServer,
   type TestNatsServer,
 } from "../../../libs/transport-nats/test/nats-server.ts";
-import { startAndExit, type TestAgent, typedLines, until, World } from "./harness.ts";
-import { firstMailOf, mailOf } from "./nats-machines.ts";
+import { startAndExit, typedLines, until, World } from "./harness.ts";
+import { firstMailOf, mailOf, rowsSeeing } from "./nats-machines.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = "example.com/team/repo";
 const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
-
-async function seesPeer(agent: TestAgent): Promise<boolean> {
-  const rows = (await agent.call("list_project_sessions")).rows as { id?: string }[];
-  return rows.some((r) => r.id === B.slice(0, 8));
-}
 
 describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", () => {
   let operator: string;
@@ -98,7 +93,7 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
       env: natsEnv(buildbox, "buildbox"),
     });
     expect((await a.call("get_my_session")).transport).toMatchObject({ name: "nats", creds: "per-agent" });
-    await until("the other machine's agent", () => seesPeer(a));
+    await until("the other machine's agent", () => rowsSeeing(a, B));
     // Its transcript, read on the build box by its own server for the laptop's agent's user.
     expect(await a.call("read_session", { name: B, limit: 2 })).toMatchObject({
       ok: true,
@@ -194,7 +189,7 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
       ok: true,
       session_id: B,
     });
-    await until("the agent's session on the other machine", () => seesPeer(a));
+    await until("the agent's session on the other machine", () => rowsSeeing(a, B));
     expect(await a.call("send_message", { target: B, body: "after the session" })).toMatchObject({
       ok: true,
     });
@@ -222,7 +217,7 @@ describe.skipIf(!hasNatsServer())("per-agent NATS credentials on two machines", 
       command: `while IFS= read -r line; do printf "%s\\n" "$line" >> ${typed}; done`,
       env: natsEnv(buildbox, "buildbox"),
     });
-    await until("the build box's agent", () => seesPeer(a));
+    await until("the build box's agent", () => rowsSeeing(a, B));
     const result = await a.call("ask_peer", { target: B, body: "SECRET-QUESTION-TEXT", timeout_ms: 1500 });
     expect(result).toMatchObject({ ok: true, timed_out: true, wake: { attempted: true, strategy: "tmux" } });
     const lines = await until("the typed wake line", () => typedLines(typed));

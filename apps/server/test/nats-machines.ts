@@ -45,3 +45,12 @@ export async function firstMailOf(agent: TestAgent, what: string): Promise<TestM
   if (!first) throw new Error(`no message: ${what}`);
   return first;
 }
+
+/** A row of `list_project_sessions` (the fields the NATS tests look at). */
+export type TestRow = { id?: string; machine?: string };
+
+/** `agent`'s listing once it shows the agent of `session` (its short id), else null: to wait on with `until`. */
+export async function rowsSeeing(agent: TestAgent, session: string): Promise<TestRow[] | null> {
+  const rows = (await agent.call("list_project_sessions")).rows as TestRow[];
+  return rows.some((r) => r.id === session.slice(0, 8)) ? rows : null;
+}

@@ -21,7 +21,7 @@ import {
   until,
   World,
 } from "./harness.ts";
-import { firstMailOf } from "./nats-machines.ts";
+import { firstMailOf, rowsSeeing } from "./nats-machines.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
@@ -77,14 +77,12 @@ describe.skipIf(!hasNatsServer() || !canMakeNetworkNamespaces())(
         claudeSession: B,
         command: recordLines(typed),
       });
-      await until("the build box's agent", async () =>
-        ((await a.call("list_project_sessions")).rows as { id?: string }[]).some(
-          (r) => r.id === B.slice(0, 8),
-        ),
-      );
-      const processes = (pid: number) => fs.readlinkSync(`/proc/${pid}/ns/net`);
-      expect(processes(b.pid)).not.toBe(fs.readlinkSync("/proc/self/ns/net"));
-      expect(processes(b.pid)).not.toBe(processes((await laptop.agent({ cwd: laptop.project() })).pid));
+      await until("the build box's agent", () => rowsSeeing(a, B));
+      // Each machine's server runs in its own namespace, neither this process's.
+      const netnsOf = (pid: number | "self") => fs.readlinkSync(`/proc/${pid}/ns/net`);
+      expect(netnsOf(b.pid)).not.toBe(netnsOf("self"));
+      expect(netnsOf(a.pid)).not.toBe(netnsOf("self"));
+      expect(netnsOf(b.pid)).not.toBe(netnsOf(a.pid));
 
       const asking = a.call("ask_peer", { target: B, body: "Across the link?", timeout_ms: 60_000 });
       // The build box's own tmux wake typed the wake line into its agent's pane.

@@ -15,24 +15,17 @@ import {
   SERVER,
   startAndExit,
   startNatsServer,
-  type TestAgent,
   type TestNatsServer,
   typedLines,
   until,
 } from "./harness.ts";
-import { firstMailOf, mailOf, twoMachines } from "./nats-machines.ts";
+import { firstMailOf, mailOf, rowsSeeing, twoMachines } from "./nats-machines.ts";
 import { oxtailIn } from "./setup-helpers.ts";
 
 const A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
 const B = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 const PROJECT = NATS_PROJECT;
 const HOOK_BIN = path.resolve(import.meta.dirname, "../../hook/bin/oxtail-hook");
-
-/** The rows of `list_project_sessions` once they show B, else null. */
-async function seesPeer(agent: TestAgent): Promise<{ id?: string }[] | null> {
-  const rows = (await agent.call("list_project_sessions")).rows as { id?: string }[];
-  return rows.some((r) => r.id === B.slice(0, 8)) ? rows : null;
-}
 
 describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   const m = twoMachines();
@@ -44,7 +37,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     const me = await a.call("get_my_session");
     expect(me.transport).toMatchObject({ name: "nats", project: PROJECT, host: "laptop", url: m.nats.url });
 
-    const listed = await until("the other machine's agent", () => seesPeer(a));
+    const listed = await until("the other machine's agent", () => rowsSeeing(a, B));
     expect(listed.map((r) => r.id).sort()).toEqual([A.slice(0, 8), B.slice(0, 8)]);
 
     const sent = await a.call("send_message", { target: B, body: "hello from the laptop" });
@@ -68,7 +61,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       claudeSession: B,
       command: recordLines(typed),
     });
-    await until("the build box's agent", () => seesPeer(a));
+    await until("the build box's agent", () => rowsSeeing(a, B));
     const result = await a.call("ask_peer", { target: B, body: "SECRET-QUESTION-TEXT", timeout_ms: 1500 });
     expect(result).toMatchObject({ ok: true, timed_out: true });
     // The build box's own tmux wake acted on its own pane, and its report came back over NATS.
@@ -94,7 +87,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       claudeSession: B,
       claudeDir: m.buildbox.claudeDirWithTranscript(B, rootB),
     });
-    const rows = await until("the build box's agent", () => seesPeer(a));
+    const rows = await until("the build box's agent", () => rowsSeeing(a, B));
     expect(rows.find((r) => r.id === B.slice(0, 8))).toMatchObject({ machine: "buildbox" });
 
     // The same turns as the build box reads of its own agent.
@@ -116,9 +109,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     // The build box's own error comes back as it is: an agent there with no transcript yet.
     const C = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
     await m.buildbox.agent({ cwd: rootB, claudeSession: C, claudeDir: m.buildbox.project("empty-claude") });
-    await until("the second agent on the build box", async () =>
-      ((await a.call("list_project_sessions")).rows as { id?: string }[]).some((r) => r.id === C.slice(0, 8)),
-    );
+    await until("the second agent on the build box", () => rowsSeeing(a, C));
     const none = await a.call("read_session", { name: C });
     expect(none).toMatchObject({ ok: false, error: "no-transcript" });
     expect(none.message).toMatch(/^On the peer's machine: .*transcript/i);
@@ -127,7 +118,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   it("returns the reply to an ask_peer from the other machine", async () => {
     const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
     const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
-    await until("the build box's agent", () => seesPeer(a));
+    await until("the build box's agent", () => rowsSeeing(a, B));
     const asking = a.call("ask_peer", { target: B, body: "What is 6 × 7?", timeout_ms: 60_000 });
     const question = await firstMailOf(b, "the question on the build box");
     expect(question.body).toBe("What is 6 × 7?");
@@ -142,7 +133,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
   it("refuses an ask that closes a cycle across machines (the pending asks are shared), and loses nothing", async () => {
     const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
     const b = await m.buildbox.agent({ cwd: m.buildbox.project(), claudeSession: B });
-    await until("the build box's agent", () => seesPeer(a));
+    await until("the build box's agent", () => rowsSeeing(a, B));
     const aWaits = a.call("ask_peer", { target: B, body: "A asks B", timeout_ms: 60_000 });
     const question = await firstMailOf(b, "A's question on the build box");
     const refused = await b.call("ask_peer", { target: A, body: "B asks A" });
@@ -205,7 +196,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     fs.mkdirSync(transcripts, { recursive: true });
     fs.copyFileSync(CLAUDE_TRANSCRIPT_FIXTURE, path.join(transcripts, `${B}.jsonl`));
     await m.buildbox.agent({ cwd: cwdB, claudeSession: B, claudeDir });
-    await until("the other machine's agent", () => seesPeer(a));
+    await until("the other machine's agent", () => rowsSeeing(a, B));
 
     type Row = { id: string; machine: string | null; state: string; state_reason: string; unread: number };
     const status = await m.laptop.cli(root, ["status", "--json"]);
@@ -287,7 +278,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
     const a = await m.laptop.agent({ cwd: m.laptop.project(), claudeSession: A });
     const root = m.buildbox.project();
     await m.buildbox.agent({ cwd: root, claudeSession: B });
-    await until("the other machine's agent", () => seesPeer(a));
+    await until("the other machine's agent", () => rowsSeeing(a, B));
     const sent = await a.call("send_message", { target: B, body: "mid-turn across machines" });
     await m.buildbox.arrivalHinted(B);
     // Claude Code's PreToolUse on the build box, as `oxtail setup` installs it.
@@ -394,7 +385,7 @@ describe.skipIf(!hasNatsServer())("two machines through NATS JetStream", () => {
       const me = await a.call("get_my_session");
       expect(me.transport).toMatchObject({ url: secured.url.replace("nats://", "nats://alpha:***@") });
       expect(JSON.stringify(me)).not.toContain("s3cret-pw");
-      await until("the other machine's agent", () => seesPeer(a));
+      await until("the other machine's agent", () => rowsSeeing(a, B));
       expect(await a.call("send_message", { target: B, body: "through the secured server" })).toMatchObject({
         ok: true,
       });

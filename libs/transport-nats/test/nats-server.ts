@@ -58,10 +58,18 @@ async function waitForPort(
   }
 }
 
+/** How {@link startNatsServer} starts it. */
+export interface TestNatsServerOptions {
+  /** JetStream with file storage (default true). */
+  jetstream?: boolean;
+  /** The address it listens on (default 127.0.0.1). */
+  host?: string;
+}
+
 /** Start a nats-server (JetStream, file storage, unless `jetstream: false`) for one test. */
 export async function startNatsServer(
   extraArgs: string[] = [],
-  options: { jetstream?: boolean /** The address it listens on (default 127.0.0.1). */; host?: string } = {},
+  options: TestNatsServerOptions = {},
 ): Promise<TestNatsServer> {
   const host = options.host ?? "127.0.0.1";
   const store = fs.mkdtempSync(path.join(os.tmpdir(), "oxtail-nats-"));
